@@ -1,0 +1,174 @@
+package net.qoe.job;
+
+import java.time.Duration;
+import net.qoe.job.config.JobConfig;
+import net.qoe.job.ingest.IngestResult;
+import net.qoe.job.ingest.MeasurementDeserializer;
+import net.qoe.job.ingest.MessageTypes;
+import net.qoe.job.ingest.SplitDeadLetters;
+import net.qoe.job.sink.Sinks;
+import net.qoe.job.window.AttachWindow;
+import net.qoe.job.window.LateMeasurements;
+import net.qoe.job.window.SeriesAggregate;
+import net.qoe.job.window.SeriesAggregator;
+import net.qoe.kafka.message.DeadLetter;
+import net.qoe.kafka.message.Measurement;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.flink.util.OutputTag;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The QoE job, wired in one place: measurements from Kafka, dead letters split off, event-time
+ * windows per series, aggregates to Postgres. Sources and sinks are injected so that tests can run
+ * the same pipeline on other ones; {@link #main} plugs in Kafka and JDBC.
+ */
+public final class QoeJob {
+
+  public static final String JOB_NAME = "qoe-pipeline";
+
+  static final OutputTag<Measurement> LATE =
+      new OutputTag<>("late-measurements", MessageTypes.MEASUREMENT);
+
+  private final JobConfig config;
+  private final Source<IngestResult, ?, ?> source;
+  private final Sink<SeriesAggregate> aggregateSink;
+  private final Sink<DeadLetter> deadLetterSink;
+
+  public QoeJob(
+      JobConfig config,
+      Source<IngestResult, ?, ?> source,
+      Sink<SeriesAggregate> aggregateSink,
+      Sink<DeadLetter> deadLetterSink) {
+    this.config = config;
+    this.source = source;
+    this.aggregateSink = aggregateSink;
+    this.deadLetterSink = deadLetterSink;
+  }
+
+  /** The job with its production parts: Kafka in, Postgres and the dead-letter topic out. */
+  public static QoeJob withKafkaAndPostgres(JobConfig config) {
+    return new QoeJob(
+        config, kafkaSource(config), Sinks.aggregates(config), Sinks.deadLetters(config));
+  }
+
+  public static KafkaSource<IngestResult> kafkaSource(JobConfig config) {
+    OffsetsInitializer start =
+        switch (config.startingOffsets()) {
+          case "earliest" -> OffsetsInitializer.earliest();
+          case "latest" -> OffsetsInitializer.latest();
+          default -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        };
+    return KafkaSource.<IngestResult>builder()
+        .setBootstrapServers(config.bootstrapServers())
+        .setTopics(config.measurementsTopic())
+        .setGroupId(config.groupId())
+        .setStartingOffsets(start)
+        .setDeserializer(new MeasurementDeserializer())
+        .setProperty("commit.offsets.on.checkpoint", "true")
+        .setProperty("partition.discovery.interval.ms", "60000")
+        .build();
+  }
+
+  /** Job-wide settings: checkpoints, restarts, and no silent fallback to Kryo. */
+  public static void configure(StreamExecutionEnvironment env, JobConfig config) {
+    Configuration conf = new Configuration();
+    conf.set(PipelineOptions.GENERIC_TYPES, false);
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+    conf.set(
+        RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,
+        Duration.ofSeconds(1));
+    conf.set(
+        RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF,
+        Duration.ofSeconds(30));
+    env.configure(conf);
+    env.enableCheckpointing(config.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+  }
+
+  /** Builds the pipeline into {@code env}. */
+  public void build(StreamExecutionEnvironment env) {
+    WatermarkStrategy<IngestResult> watermarks =
+        WatermarkStrategy.<IngestResult>forBoundedOutOfOrderness(config.outOfOrderness())
+            .withTimestampAssigner(
+                (result, kafkaTimestamp) ->
+                    result.isMeasurement() ? result.measurement().tsMs() : kafkaTimestamp)
+            .withIdleness(config.idleness());
+
+    SingleOutputStreamOperator<Measurement> measurements =
+        env.fromSource(source, watermarks, "measurements")
+            .uid("source-measurements")
+            .process(new SplitDeadLetters())
+            .returns(MessageTypes.MEASUREMENT)
+            .name("split dead letters")
+            .uid("split-dead-letters");
+
+    SingleOutputStreamOperator<SeriesAggregate> aggregates =
+        measurements
+            .keyBy(SeriesAggregator::keyOf, Types.STRING)
+            .window(TumblingEventTimeWindows.of(config.window()))
+            .allowedLateness(config.allowedLateness())
+            .sideOutputLateData(LATE)
+            .aggregate(new SeriesAggregator(), new AttachWindow())
+            .name("1-minute series aggregates")
+            .uid("agg-1m");
+
+    aggregates.sinkTo(aggregateSink).name("postgres agg_1m").uid("sink-agg-1m");
+
+    DataStream<DeadLetter> late =
+        aggregates
+            .getSideOutput(LATE)
+            .map(new LateMeasurements())
+            .returns(MessageTypes.DEAD_LETTER)
+            .name("late measurements")
+            .uid("late-measurements");
+
+    measurements
+        .getSideOutput(SplitDeadLetters.DEAD_LETTERS)
+        .union(late)
+        .sinkTo(deadLetterSink)
+        .name("dead letters")
+        .uid("sink-dlq");
+  }
+
+  public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {
+    build(env);
+    return env.execute(JOB_NAME);
+  }
+
+  public JobClient executeAsync(StreamExecutionEnvironment env) throws Exception {
+    build(env);
+    return env.executeAsync(JOB_NAME);
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.println("qoe-pipeline Flink job\n" + JobConfig.usage());
+      return;
+    }
+    JobConfig config;
+    try {
+      config = JobConfig.fromArgs(args);
+    } catch (JobConfig.InvalidConfigException e) {
+      System.err.println(e.getMessage());
+      System.err.println(JobConfig.usage());
+      throw e;
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    configure(env, config);
+    withKafkaAndPostgres(config).execute(env);
+  }
+}

@@ -1,0 +1,328 @@
+package net.qoe.job.config;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import net.qoe.kafka.Topics;
+
+/**
+ * Everything the job needs to run, from flags ({@code --bootstrap-servers …}) with environment
+ * variables ({@code QOE_BOOTSTRAP_SERVERS …}) as fallback and defaults last. Validated at start:
+ * every bad field is reported at once, with what to do about it.
+ */
+public record JobConfig(
+    String bootstrapServers,
+    String groupId,
+    String startingOffsets,
+    String jdbcUrl,
+    String jdbcUser,
+    String jdbcPassword,
+    Duration window,
+    Duration outOfOrderness,
+    Duration idleness,
+    Duration allowedLateness,
+    Duration checkpointInterval,
+    int jdbcBatchSize,
+    Duration jdbcBatchInterval,
+    int jdbcMaxRetries,
+    String measurementsTopic,
+    String dlqTopic)
+    implements Serializable {
+
+  /** Every option: flag name, environment variable, default (null = required), description. */
+  public enum Option {
+    BOOTSTRAP_SERVERS(
+        "bootstrap-servers", "QOE_BOOTSTRAP_SERVERS", "localhost:9092", "Kafka bootstrap servers"),
+    GROUP_ID("group-id", "QOE_GROUP_ID", "qoe-flink-job", "Kafka consumer group of the job"),
+    STARTING_OFFSETS(
+        "starting-offsets",
+        "QOE_STARTING_OFFSETS",
+        "committed",
+        "where a job without a checkpoint starts: earliest, latest, or committed (earliest when none)"),
+    JDBC_URL(
+        "jdbc-url",
+        "QOE_JDBC_URL",
+        "jdbc:postgresql://localhost:5432/qoe",
+        "PostgreSQL JDBC URL of the migrated qoe database"),
+    JDBC_USER("jdbc-user", "QOE_JDBC_USER", "qoe", "PostgreSQL user"),
+    JDBC_PASSWORD("jdbc-password", "QOE_JDBC_PASSWORD", "", "PostgreSQL password"),
+    WINDOW("window", "QOE_WINDOW", "1m", "aggregation window size, e.g. 1m or 10s"),
+    OUT_OF_ORDERNESS(
+        "out-of-orderness",
+        "QOE_OUT_OF_ORDERNESS",
+        "5s",
+        "how far out of order measurements may arrive before the watermark passes them"),
+    IDLENESS(
+        "idleness",
+        "QOE_IDLENESS",
+        "30s",
+        "after this long without data a Kafka partition stops holding back the watermark"),
+    ALLOWED_LATENESS(
+        "allowed-lateness",
+        "QOE_ALLOWED_LATENESS",
+        "0s",
+        "how long after the watermark a window still accepts (and re-emits for) late measurements"),
+    CHECKPOINT_INTERVAL(
+        "checkpoint-interval", "QOE_CHECKPOINT_INTERVAL", "10s", "checkpoint interval"),
+    JDBC_BATCH_SIZE("jdbc-batch-size", "QOE_JDBC_BATCH_SIZE", "500", "rows per JDBC batch"),
+    JDBC_BATCH_INTERVAL(
+        "jdbc-batch-interval",
+        "QOE_JDBC_BATCH_INTERVAL",
+        "1s",
+        "longest a row waits before its batch is written"),
+    JDBC_MAX_RETRIES(
+        "jdbc-max-retries",
+        "QOE_JDBC_MAX_RETRIES",
+        "10",
+        "retries of a failed batch (with growing back-off) before the job fails over"),
+    MEASUREMENTS_TOPIC(
+        "measurements-topic",
+        "QOE_MEASUREMENTS_TOPIC",
+        Topics.MEASUREMENTS,
+        "topic the probes write to"),
+    DLQ_TOPIC("dlq-topic", "QOE_DLQ_TOPIC", Topics.DLQ, "topic for records the job cannot use");
+
+    public final String flag;
+    public final String env;
+    public final String defaultValue;
+    public final String description;
+
+    Option(String flag, String env, String defaultValue, String description) {
+      this.flag = flag;
+      this.env = env;
+      this.defaultValue = defaultValue;
+      this.description = description;
+    }
+  }
+
+  /** Thrown with every problem found, one line each. */
+  public static final class InvalidConfigException extends IllegalArgumentException {
+    private final List<String> problems;
+
+    public InvalidConfigException(List<String> problems) {
+      super("invalid job configuration:\n  - " + String.join("\n  - ", problems));
+      this.problems = List.copyOf(problems);
+    }
+
+    public List<String> problems() {
+      return problems;
+    }
+  }
+
+  public static JobConfig fromArgs(String[] args) {
+    return fromArgs(args, System.getenv());
+  }
+
+  public static JobConfig fromArgs(String[] args, Map<String, String> env) {
+    List<String> problems = new ArrayList<>();
+    Map<String, String> flags = parseFlags(args, problems);
+    Map<Option, String> values = new LinkedHashMap<>();
+    for (Option option : Option.values()) {
+      String value = flags.remove(option.flag);
+      if (value == null) {
+        value = env.get(option.env);
+      }
+      if (value == null) {
+        value = option.defaultValue;
+      }
+      values.put(option, value.trim());
+    }
+    for (String unknown : flags.keySet()) {
+      problems.add("--" + unknown + ": unknown option (see --help)");
+    }
+    Resolver r = new Resolver(values, problems);
+    JobConfig config =
+        new JobConfig(
+            r.nonBlank(Option.BOOTSTRAP_SERVERS),
+            r.nonBlank(Option.GROUP_ID),
+            r.oneOf(Option.STARTING_OFFSETS, "earliest", "latest", "committed"),
+            r.jdbcUrl(Option.JDBC_URL),
+            r.nonBlank(Option.JDBC_USER),
+            values.get(Option.JDBC_PASSWORD),
+            r.positiveDuration(Option.WINDOW),
+            r.duration(Option.OUT_OF_ORDERNESS),
+            r.positiveDuration(Option.IDLENESS),
+            r.duration(Option.ALLOWED_LATENESS),
+            r.positiveDuration(Option.CHECKPOINT_INTERVAL),
+            r.positiveInt(Option.JDBC_BATCH_SIZE),
+            r.positiveDuration(Option.JDBC_BATCH_INTERVAL),
+            r.nonNegativeInt(Option.JDBC_MAX_RETRIES),
+            r.nonBlank(Option.MEASUREMENTS_TOPIC),
+            r.nonBlank(Option.DLQ_TOPIC));
+    if (!problems.isEmpty()) {
+      throw new InvalidConfigException(problems);
+    }
+    return config;
+  }
+
+  /** Usage text listing every option with its variable and default. */
+  public static String usage() {
+    StringBuilder sb = new StringBuilder("options (flag | environment variable | default):\n");
+    for (Option o : Option.values()) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "  --%-20s %-26s %-38s %s%n",
+              o.flag,
+              o.env,
+              o.defaultValue.isEmpty() ? "\"\"" : o.defaultValue,
+              o.description));
+    }
+    return sb.toString();
+  }
+
+  public JobConfig withStartingOffsets(String offsets) {
+    return new JobConfig(
+        bootstrapServers,
+        groupId,
+        offsets,
+        jdbcUrl,
+        jdbcUser,
+        jdbcPassword,
+        window,
+        outOfOrderness,
+        idleness,
+        allowedLateness,
+        checkpointInterval,
+        jdbcBatchSize,
+        jdbcBatchInterval,
+        jdbcMaxRetries,
+        measurementsTopic,
+        dlqTopic);
+  }
+
+  private static Map<String, String> parseFlags(String[] args, List<String> problems) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--")) {
+        problems.add(arg + ": expected --option value");
+        continue;
+      }
+      String name = arg.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        problems.add(arg + ": needs a value");
+        continue;
+      }
+      flags.put(name, value);
+    }
+    return flags;
+  }
+
+  /** Parses durations like 250ms, 10s, 1m, 2h, or ISO-8601 (PT1M). */
+  public static Duration parseDuration(String text) {
+    String s = text.trim().toLowerCase(Locale.ROOT);
+    try {
+      if (s.startsWith("pt") || s.startsWith("p")) {
+        return Duration.parse(s.toUpperCase(Locale.ROOT));
+      }
+      if (s.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).trim()));
+      }
+      long n = Long.parseLong(s.substring(0, s.length() - 1).trim());
+      return switch (s.charAt(s.length() - 1)) {
+        case 's' -> Duration.ofSeconds(n);
+        case 'm' -> Duration.ofMinutes(n);
+        case 'h' -> Duration.ofHours(n);
+        case 'd' -> Duration.ofDays(n);
+        default -> throw new IllegalArgumentException(text);
+      };
+    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+      throw new IllegalArgumentException(text, e);
+    }
+  }
+
+  private record Resolver(Map<Option, String> values, List<String> problems) {
+
+    String nonBlank(Option o) {
+      String v = values.get(o);
+      if (v.isEmpty()) {
+        problems.add(describe(o) + ": must not be empty");
+      }
+      return v;
+    }
+
+    String oneOf(Option o, String... allowed) {
+      String v = values.get(o).toLowerCase(Locale.ROOT);
+      if (!List.of(allowed).contains(v)) {
+        problems.add(describe(o) + ": '" + v + "' is not one of " + String.join(", ", allowed));
+      }
+      return v;
+    }
+
+    String jdbcUrl(Option o) {
+      String v = values.get(o);
+      if (!v.startsWith("jdbc:postgresql:")) {
+        problems.add(describe(o) + ": '" + v + "' is not a jdbc:postgresql: URL");
+      }
+      return v;
+    }
+
+    Duration duration(Option o) {
+      Duration d = parsed(o);
+      if (d != null && d.isNegative()) {
+        problems.add(describe(o) + ": must not be negative");
+      }
+      return d == null ? Duration.ZERO : d;
+    }
+
+    Duration positiveDuration(Option o) {
+      Duration d = parsed(o);
+      if (d != null && (d.isZero() || d.isNegative())) {
+        problems.add(describe(o) + ": must be greater than zero");
+      }
+      return d == null ? Duration.ZERO : d;
+    }
+
+    private Duration parsed(Option o) {
+      try {
+        return parseDuration(values.get(o));
+      } catch (IllegalArgumentException e) {
+        problems.add(
+            describe(o) + ": '" + values.get(o) + "' is not a duration (e.g. 500ms, 10s, 1m)");
+        return null;
+      }
+    }
+
+    int positiveInt(Option o) {
+      int n = integer(o);
+      if (n <= 0) {
+        problems.add(describe(o) + ": must be greater than zero");
+      }
+      return n;
+    }
+
+    int nonNegativeInt(Option o) {
+      int n = integer(o);
+      if (n < 0) {
+        problems.add(describe(o) + ": must not be negative");
+      }
+      return n;
+    }
+
+    private int integer(Option o) {
+      try {
+        return Integer.parseInt(values.get(o));
+      } catch (NumberFormatException e) {
+        problems.add(describe(o) + ": '" + values.get(o) + "' is not a whole number");
+        return 1;
+      }
+    }
+
+    private static String describe(Option o) {
+      return "--" + o.flag + " (" + o.env + ")";
+    }
+  }
+}

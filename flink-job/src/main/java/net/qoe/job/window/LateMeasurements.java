@@ -1,0 +1,45 @@
+package net.qoe.job.window;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import net.qoe.kafka.message.DeadLetter;
+import net.qoe.kafka.message.Measurement;
+import net.qoe.kafka.serde.MessageSerde;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.metrics.Counter;
+
+/**
+ * A measurement that arrived after its window closed (past the allowed lateness) becomes a dead
+ * letter with reason "late": it is kept and counted, never merged into a finished aggregate.
+ */
+public final class LateMeasurements extends RichMapFunction<Measurement, DeadLetter> {
+
+  private static final long serialVersionUID = 1L;
+
+  private transient Counter late;
+
+  @Override
+  public void open(OpenContext openContext) {
+    late = getRuntimeContext().getMetricGroup().counter("late");
+  }
+
+  @Override
+  public DeadLetter map(Measurement m) {
+    late.inc();
+    Base64.Encoder b64 = Base64.getEncoder();
+    return new DeadLetter(
+        1,
+        net.qoe.kafka.Topics.MEASUREMENTS,
+        -1,
+        -1,
+        b64.encodeToString(m.kafkaKey().getBytes(StandardCharsets.UTF_8)),
+        b64.encodeToString(MessageSerde.MEASUREMENT.toBytes(m)),
+        "late",
+        "late",
+        "event time " + m.tsMs() + " is behind the watermark by more than the allowed lateness",
+        m.eventId(),
+        m.tsMs(),
+        System.currentTimeMillis());
+  }
+}

@@ -1,0 +1,41 @@
+package net.qoe.job.window;
+
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
+import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
+import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
+import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The one kind of quantile sketch the job uses: DDSketch with 1 % relative accuracy and at most
+ * 2048 bins (collapsing the lowest, so the tail stays exact), and its byte encoding (the library's
+ * own, not its protobuf binding).
+ */
+public final class Sketches {
+
+  public static final double RELATIVE_ACCURACY = 0.01;
+  public static final int MAX_BINS = 2048;
+
+  private Sketches() {}
+
+  public static DDSketch create() {
+    return DDSketches.logarithmicCollapsingLowestDense(RELATIVE_ACCURACY, MAX_BINS);
+  }
+
+  public static byte[] encode(DDSketch sketch) {
+    GrowingByteArrayOutput out = GrowingByteArrayOutput.withInitialCapacity(256);
+    try {
+      sketch.encode(out, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.trimmedCopy();
+  }
+
+  public static DDSketch decode(byte[] bytes) throws IOException {
+    return DDSketch.decode(
+        ByteArrayInput.wrap(bytes), () -> new CollapsingLowestDenseStore(MAX_BINS));
+  }
+}

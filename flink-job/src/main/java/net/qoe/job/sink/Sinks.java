@@ -3,13 +3,11 @@ package net.qoe.job.sink;
 import net.qoe.job.config.JobConfig;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.kafka.message.DeadLetter;
-import net.qoe.kafka.serde.MessageSerde;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 
 /** The production sinks: Postgres for aggregates, Kafka for dead letters. */
@@ -47,15 +45,7 @@ public final class Sinks {
   public static Sink<DeadLetter> deadLetters(JobConfig config) {
     return KafkaSink.<DeadLetter>builder()
         .setBootstrapServers(config.bootstrapServers())
-        .setRecordSerializer(
-            KafkaRecordSerializationSchema.<DeadLetter>builder()
-                .setTopic(config.dlqTopic())
-                .setKeySerializationSchema(
-                    d ->
-                        (d.sourceTopic() + "|" + d.partition())
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                .setValueSerializationSchema(MessageSerde.DEAD_LETTER::toBytes)
-                .build())
+        .setRecordSerializer(new DeadLetterRecords(config.dlqTopic()))
         .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
         .build();
   }

@@ -1,0 +1,91 @@
+package net.qoe.stack;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import net.qoe.job.QoeJob;
+import net.qoe.job.config.JobConfig;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+
+/**
+ * A Flink MiniCluster that outlives the jobs on it, with the web dashboard on a fixed port and the
+ * Prometheus reporter on another, the way a small session cluster would run.
+ */
+final class LocalFlinkCluster implements AutoCloseable {
+
+  private final MiniCluster cluster;
+
+  private LocalFlinkCluster(MiniCluster cluster) {
+    this.cluster = cluster;
+  }
+
+  static LocalFlinkCluster start(int restPort, int prometheusPort, int slots) throws Exception {
+    Configuration conf = new Configuration();
+    conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+    conf.set(RestOptions.ADDRESS, "127.0.0.1");
+    conf.set(RestOptions.PORT, restPort);
+    conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(128));
+    conf.setString(
+        "metrics.reporter.prom.factory.class",
+        "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+    conf.setString("metrics.reporter.prom.port", Integer.toString(prometheusPort));
+    MiniCluster cluster =
+        new MiniCluster(
+            new MiniClusterConfiguration.Builder()
+                .setConfiguration(conf)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(slots)
+                .build());
+    cluster.start();
+    return new LocalFlinkCluster(cluster);
+  }
+
+  URI restAddress() throws Exception {
+    return cluster.getRestAddress().get(30, TimeUnit.SECONDS);
+  }
+
+  JobID submit(JobConfig config, int parallelism) throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(parallelism);
+    QoeJob.configure(env, config);
+    QoeJob.withKafkaAndPostgres(config).build(env);
+    StreamGraph graph = env.getStreamGraph();
+    graph.setJobName(QoeJob.JOB_NAME);
+    return cluster.submitJob(graph).get(60, TimeUnit.SECONDS).getJobID();
+  }
+
+  JobStatus status(JobID job) throws Exception {
+    return cluster.getJobStatus(job).get(10, TimeUnit.SECONDS);
+  }
+
+  /** Waits until the job's tasks are running, or fails with its state after {@code timeout}. */
+  void awaitRunning(JobID job, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JobStatus status = status(job);
+    while (status != JobStatus.RUNNING) {
+      if (status.isGloballyTerminalState() || System.nanoTime() > deadline) {
+        throw new IllegalStateException("the job is " + status + ", not RUNNING");
+      }
+      TimeUnit.MILLISECONDS.sleep(200);
+      status = status(job);
+    }
+  }
+
+  void cancel(JobID job) throws Exception {
+    cluster.cancelJob(job).get(30, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws Exception {
+    cluster.closeAsync().get(60, TimeUnit.SECONDS);
+  }
+}

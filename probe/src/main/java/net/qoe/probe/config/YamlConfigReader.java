@@ -1,0 +1,258 @@
+package net.qoe.probe.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads the YAML file into a {@link ProbeConfig.Builder}, field by field, so that every wrong type
+ * and unknown key is reported with its path, all of them, rather than the first one Jackson meets.
+ * Whether the values make sense is the builder's job.
+ */
+final class YamlConfigReader {
+
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+          YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+
+  private static final Set<String> ROOT_FIELDS =
+      Set.of("probe_id", "kafka", "defaults", "concurrency", "targets");
+  private static final Set<String> KAFKA_FIELDS = Set.of("bootstrap_servers", "topic");
+  private static final Set<String> DEFAULTS_FIELDS = Set.of("interval_s", "timeout_ms");
+  private static final Set<String> TARGET_FIELDS = Set.of("name", "host", "port", "tests");
+  private static final Set<String> TEST_FIELDS = allTestFields();
+
+  private final ProbeConfig.Builder builder;
+
+  private YamlConfigReader(ProbeConfig.Builder builder) {
+    this.builder = builder;
+  }
+
+  static void read(String yaml, ProbeConfig.Builder builder) {
+    JsonNode root;
+    try {
+      root = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " at line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr();
+      builder.problem("(file): not valid YAML" + where + ": " + e.getOriginalMessage());
+      return;
+    }
+    new YamlConfigReader(builder).root(root);
+  }
+
+  private void root(JsonNode root) {
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      builder.problem("(file): empty; expected probe_id, kafka, defaults and targets");
+      return;
+    }
+    if (!root.isObject()) {
+      builder.problem("(file): must be a mapping with probe_id, kafka, defaults and targets");
+      return;
+    }
+    knownFields(root, "", ROOT_FIELDS);
+    builder.probeId(text(root, "probe_id", ""));
+    builder.concurrency(integer(root, "concurrency", ""));
+    JsonNode kafka = mapping(root, "kafka", "");
+    if (kafka != null) {
+      knownFields(kafka, "kafka.", KAFKA_FIELDS);
+      builder.bootstrapServers(text(kafka, "bootstrap_servers", "kafka."));
+      builder.topic(text(kafka, "topic", "kafka."));
+    }
+    JsonNode defaults = mapping(root, "defaults", "");
+    if (defaults != null) {
+      knownFields(defaults, "defaults.", DEFAULTS_FIELDS);
+      builder.defaultIntervalS(number(defaults, "interval_s", "defaults."));
+      builder.defaultTimeoutMs(integer(defaults, "timeout_ms", "defaults."));
+    }
+    JsonNode targets = root.get("targets");
+    if (targets == null || targets.isNull()) {
+      return; // "at least one target" is reported by the builder
+    }
+    if (!targets.isArray()) {
+      builder.problem("targets: must be a list of targets");
+      return;
+    }
+    for (int i = 0; i < targets.size(); i++) {
+      builder.target(target(targets.get(i), "targets[" + i + "]"));
+    }
+  }
+
+  private TargetConfig target(JsonNode node, String path) {
+    if (!node.isObject()) {
+      builder.problem(path + ": must be a mapping with name, host, port and tests");
+      return null;
+    }
+    knownFields(node, path + ".", TARGET_FIELDS);
+    List<TestSpec> tests = new ArrayList<>();
+    JsonNode list = node.get("tests");
+    if (list != null && !list.isNull()) {
+      if (list.isArray()) {
+        for (int j = 0; j < list.size(); j++) {
+          tests.add(test(list.get(j), path + ".tests[" + j + "]"));
+        }
+      } else {
+        builder.problem(path + ".tests: must be a list of tests");
+      }
+    }
+    return new TargetConfig(
+        text(node, "name", path + "."),
+        text(node, "host", path + "."),
+        integer(node, "port", path + "."),
+        tests);
+  }
+
+  private TestSpec test(JsonNode node, String path) {
+    // "- tcp" is short for "- {type: tcp}", as in the seed's lists of test names.
+    if (node.isTextual()) {
+      return TestSpec.ofType(node.textValue());
+    }
+    if (!node.isObject()) {
+      builder.problem(path + ": must be a test name or a mapping like {type: http, url: ...}");
+      return null;
+    }
+    knownFields(node, path + ".", TEST_FIELDS);
+    String p = path + ".";
+    return new TestSpec(
+        text(node, "type", p),
+        number(node, "interval_s", p),
+        integer(node, "timeout_ms", p),
+        text(node, "url", p),
+        integerList(node, "expect_status", p),
+        bool(node, "insecure_skip_verify", p),
+        integer(node, "port", p),
+        integer(node, "packets", p),
+        integer(node, "packet_interval_ms", p),
+        integer(node, "reply_timeout_ms", p));
+  }
+
+  // --- typed field access: null when absent or wrong (the latter reported) ---------------
+
+  private JsonNode mapping(JsonNode parent, String field, String prefix) {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      builder.problem(prefix + field + ": must be a mapping");
+      return null;
+    }
+    return node;
+  }
+
+  private String text(JsonNode parent, String field, String prefix) {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (node.isTextual() || node.isNumber()) {
+      return node.asText();
+    }
+    builder.problem(prefix + field + ": must be a string");
+    return null;
+  }
+
+  private Integer integer(JsonNode parent, String field, String prefix) {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (node.isIntegralNumber() && node.canConvertToInt()) {
+      return node.intValue();
+    }
+    builder.problem(prefix + field + ": must be a whole number (got " + show(node) + ")");
+    return null;
+  }
+
+  private Double number(JsonNode parent, String field, String prefix) {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (node.isNumber()) {
+      return node.doubleValue();
+    }
+    builder.problem(prefix + field + ": must be a number (got " + show(node) + ")");
+    return null;
+  }
+
+  private Boolean bool(JsonNode parent, String field, String prefix) {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (node.isBoolean()) {
+      return node.booleanValue();
+    }
+    builder.problem(prefix + field + ": must be true or false (got " + show(node) + ")");
+    return null;
+  }
+
+  private List<Integer> integerList(JsonNode parent, String field, String prefix) {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (node.isIntegralNumber() && node.canConvertToInt()) {
+      return List.of(node.intValue()); // a single status needs no brackets
+    }
+    if (!node.isArray()) {
+      builder.problem(
+          prefix + field + ": must be a list of whole numbers (got " + show(node) + ")");
+      return null;
+    }
+    List<Integer> values = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode item = node.get(i);
+      if (item.isIntegralNumber() && item.canConvertToInt()) {
+        values.add(item.intValue());
+      } else {
+        builder.problem(
+            prefix + field + "[" + i + "]: must be a whole number (got " + show(item) + ")");
+      }
+    }
+    return values;
+  }
+
+  private void knownFields(JsonNode node, String prefix, Set<String> known) {
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      if (!known.contains(name)) {
+        builder.problem(
+            prefix
+                + name
+                + ": unknown field (known here: "
+                + String.join(", ", sorted(known))
+                + ")");
+      }
+    }
+  }
+
+  private static List<String> sorted(Set<String> names) {
+    return names.stream().sorted().toList();
+  }
+
+  private static String show(JsonNode node) {
+    return node.isTextual() ? "\"" + node.textValue() + "\"" : node.toString();
+  }
+
+  private static Set<String> allTestFields() {
+    Set<String> all = new LinkedHashSet<>(TestSpec.COMMON_OPTIONS);
+    all.addAll(TestSpec.HTTP_OPTIONS);
+    all.addAll(TestSpec.TCP_OPTIONS);
+    all.addAll(TestSpec.UDP_OPTIONS);
+    return Set.copyOf(all);
+  }
+}

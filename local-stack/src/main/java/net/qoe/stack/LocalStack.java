@@ -63,6 +63,11 @@ public final class LocalStack implements AutoCloseable {
       System.exit(2);
       return;
     }
+    // The launcher runs with its own java.io.tmpdir (Kafka, Flink and PostgreSQL all write
+    // there); create it, and empty it again on the way out.
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    Files.createDirectories(tmp);
+    boolean ownTmp = tmp.getFileName().toString().equals("local-stack-tmp");
     CountDownLatch stop = new CountDownLatch(1);
     LocalStack stack = new LocalStack(options, System.out);
     Thread hook =
@@ -70,6 +75,9 @@ public final class LocalStack implements AutoCloseable {
             () -> {
               stop.countDown();
               stack.close();
+              if (ownTmp) {
+                deleteRecursively(tmp);
+              }
             },
             "local-stack-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);

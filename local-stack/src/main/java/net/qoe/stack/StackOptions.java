@@ -56,7 +56,10 @@ record StackOptions(
       flags.put(a.substring(2), args[++i]);
     }
     java.util.function.BiFunction<String, String, String> get =
-        (flag, envName) -> flags.containsKey(flag) ? flags.remove(flag) : env.get(envName);
+        (flag, envName) ->
+            flags.containsKey(flag)
+                ? flags.remove(flag)
+                : envName == null ? null : env.get(envName);
     StackOptions o =
         new StackOptions(
             duration(get.apply("window", "QOE_WINDOW"), "10s", "--window", problems),

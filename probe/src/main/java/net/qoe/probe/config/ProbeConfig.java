@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import net.qoe.kafka.Topics;
+import net.qoe.probe.responder.Responder;
 
 /**
  * The probe's configuration: who it is, where it publishes, and what it measures.
@@ -50,7 +51,7 @@ public record ProbeConfig(
   public static final int DEFAULT_CONCURRENCY = 4;
 
   /** The responder's default UDP echo port, used by udp tests that name no port. */
-  public static final int DEFAULT_UDP_PORT = 2000;
+  public static final int DEFAULT_UDP_PORT = Responder.DEFAULT_UDP_PORT;
 
   public static final String ENV_INTERVAL = "AUTOPERF_INTERVAL";
   public static final String ENV_PROBE_ID = "QOE_PROBE_ID";

@@ -2,6 +2,7 @@ package net.qoe.probe.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -56,8 +57,7 @@ class HttpMeasurementTest {
     server.stop(0);
   }
 
-  private static void respond(com.sun.net.httpserver.HttpExchange ex, int status, byte[] body)
-      throws IOException {
+  private static void respond(HttpExchange ex, int status, byte[] body) throws IOException {
     try (ex) {
       ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
       if (body.length > 0) {

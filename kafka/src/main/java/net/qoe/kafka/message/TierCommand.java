@@ -41,7 +41,7 @@ public record TierCommand(
         newSignature);
   }
 
-  public boolean isEscalation() {
+  public boolean escalates() {
     return toTier > fromTier;
   }
 }

@@ -20,7 +20,7 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
  * A Flink MiniCluster that outlives the jobs on it, with the web dashboard on a fixed port and the
  * Prometheus reporter on another, the way a small session cluster would run.
  */
-final class LocalFlinkCluster implements AutoCloseable {
+public final class LocalFlinkCluster implements AutoCloseable {
 
   private final MiniCluster cluster;
 
@@ -28,7 +28,8 @@ final class LocalFlinkCluster implements AutoCloseable {
     this.cluster = cluster;
   }
 
-  static LocalFlinkCluster start(int restPort, int prometheusPort, int slots) throws Exception {
+  public static LocalFlinkCluster start(int restPort, int prometheusPort, int slots)
+      throws Exception {
     Configuration conf = new Configuration();
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
     conf.set(RestOptions.ADDRESS, "127.0.0.1");
@@ -49,26 +50,30 @@ final class LocalFlinkCluster implements AutoCloseable {
     return new LocalFlinkCluster(cluster);
   }
 
-  URI restAddress() throws Exception {
+  public URI restAddress() throws Exception {
     return cluster.getRestAddress().get(30, TimeUnit.SECONDS);
   }
 
-  JobID submit(JobConfig config, int parallelism) throws Exception {
+  public JobID submit(JobConfig config, int parallelism) throws Exception {
+    return submit(QoeJob.withKafkaAndPostgres(config), config, parallelism);
+  }
+
+  public JobID submit(QoeJob job, JobConfig config, int parallelism) throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(parallelism);
     QoeJob.configure(env, config);
-    QoeJob.withKafkaAndPostgres(config).build(env);
+    job.build(env);
     StreamGraph graph = env.getStreamGraph();
     graph.setJobName(QoeJob.JOB_NAME);
     return cluster.submitJob(graph).get(60, TimeUnit.SECONDS).getJobID();
   }
 
-  JobStatus status(JobID job) throws Exception {
+  public JobStatus status(JobID job) throws Exception {
     return cluster.getJobStatus(job).get(10, TimeUnit.SECONDS);
   }
 
   /** Waits until the job's tasks are running, or fails with its state after {@code timeout}. */
-  void awaitRunning(JobID job, Duration timeout) throws Exception {
+  public void awaitRunning(JobID job, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     JobStatus status = status(job);
     while (status != JobStatus.RUNNING) {
@@ -80,7 +85,7 @@ final class LocalFlinkCluster implements AutoCloseable {
     }
   }
 
-  void cancel(JobID job) throws Exception {
+  public void cancel(JobID job) throws Exception {
     cluster.cancelJob(job).get(30, TimeUnit.SECONDS);
   }
 

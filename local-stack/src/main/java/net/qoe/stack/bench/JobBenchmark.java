@@ -1,0 +1,480 @@
+package net.qoe.stack.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import net.qoe.job.QoeJob;
+import net.qoe.job.config.JobConfig;
+import net.qoe.job.ingest.IngestResult;
+import net.qoe.job.ingest.MeasurementDeserializer;
+import net.qoe.job.sink.Sinks;
+import net.qoe.kafka.TopicCreator;
+import net.qoe.kafka.TopicSpec;
+import net.qoe.kafka.Topics;
+import net.qoe.kafka.embedded.EmbeddedKafka;
+import net.qoe.kafka.message.Measurement;
+import net.qoe.kafka.serde.MessageSerde;
+import net.qoe.sql.EmbeddedDatabase;
+import net.qoe.stack.LocalFlinkCluster;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The job's throughput and latency on this machine, with real parts: an embedded broker, a real
+ * PostgreSQL and the job on a MiniCluster at parallelism 2.
+ *
+ * <ol>
+ *   <li>fills a topic with N synthetic measurements over M series (half http with five phase
+ *       timings, half udp with ten packets each);
+ *   <li>reads and decodes the whole topic with a plain consumer: the practical upper limit;
+ *   <li>runs the job from earliest to the end of the topic (bounded source) into Postgres and
+ *       reports measurements/s;
+ *   <li>runs the job live at a steady produce rate with 1-second windows and reports, per window,
+ *       the time from producing its last measurement to its row being visible in Postgres
+ *       (p50/p99);
+ *   <li>reports the peak heap of this JVM (broker, database client, Flink and job together).
+ * </ol>
+ *
+ * <p>Arguments: {@code --measurements N --series M --latency-seconds S --rate R}.
+ */
+public final class JobBenchmark {
+
+  private static final String BENCH_TOPIC = "bench.measurements";
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = flags(args);
+    int n = Integer.parseInt(a.getOrDefault("measurements", "1000000"));
+    int series = Integer.parseInt(a.getOrDefault("series", "1000"));
+    int latencySeconds = Integer.parseInt(a.getOrDefault("latency-seconds", "30"));
+    int rate = Integer.parseInt(a.getOrDefault("rate", "2000"));
+    int parallelism = Integer.parseInt(a.getOrDefault("parallelism", "2"));
+
+    Path tmp = Files.createTempDirectory("qoe-bench");
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0);
+        EmbeddedDatabase db = EmbeddedDatabase.start(tmp.resolve("pg"), true, 0);
+        LocalFlinkCluster flink = LocalFlinkCluster.start(0, 0, 4)) {
+      String bootstrap = kafka.bootstrapServers();
+      TopicCreator.ensureAll(bootstrap);
+      createTopic(
+          bootstrap, new TopicSpec(BENCH_TOPIC, 6, Duration.ofDays(1).toMillis(), Map.of()));
+      System.out.printf(
+          Locale.ROOT,
+          "benchmark: %,d measurements over %,d series, parallelism %d%n",
+          n,
+          series,
+          parallelism);
+
+      long t0 = System.nanoTime();
+      long bytes = fill(bootstrap, BENCH_TOPIC, n, series);
+      double fillS = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(
+          Locale.ROOT,
+          "filled topic: %,d measurements, %.1f MB in %.1f s (%,.0f/s produce)%n",
+          n,
+          bytes / 1e6,
+          fillS,
+          n / fillS);
+
+      double rawRate = consumeAndDecode(bootstrap, BENCH_TOPIC, n);
+      System.out.printf(
+          Locale.ROOT, "plain consumer, read + decode: %,.0f measurements/s%n", rawRate);
+
+      JobConfig config = config(bootstrap, db, BENCH_TOPIC, "1m", "earliest");
+      KafkaSource<IngestResult> bounded =
+          KafkaSource.<IngestResult>builder()
+              .setBootstrapServers(bootstrap)
+              .setTopics(BENCH_TOPIC)
+              .setGroupId("bench-bounded")
+              .setStartingOffsets(OffsetsInitializer.earliest())
+              .setBounded(OffsetsInitializer.latest())
+              .setDeserializer(new MeasurementDeserializer())
+              .build();
+      QoeJob job = new QoeJob(config, bounded, Sinks.aggregates(config), Sinks.deadLetters(config));
+      long j0 = System.nanoTime();
+      JobID id = flink.submit(job, config, parallelism);
+      JobStatus status = awaitEnd(flink, id, Duration.ofMinutes(20));
+      double jobS = (System.nanoTime() - j0) / 1e9;
+      long rows =
+          count(db, "SELECT coalesce(sum(count), 0) FROM agg_1m WHERE probe_id LIKE 'bench-%'");
+      System.out.printf(
+          Locale.ROOT,
+          "job, earliest to end of topic into Postgres: %s in %.1f s = %,.0f measurements/s (%.0f %% of the plain consumer); rows account for %,d measurements%n",
+          status,
+          jobS,
+          n / jobS,
+          100.0 * (n / jobS) / rawRate,
+          rows);
+
+      latency(bootstrap, db, flink, latencySeconds, rate, parallelism);
+
+      System.out.printf(
+          Locale.ROOT,
+          "peak heap (whole JVM: broker, Flink, job): %.0f MB%n",
+          peakHeapBytes() / 1e6);
+    } finally {
+      deleteRecursively(tmp);
+    }
+    System.exit(0);
+  }
+
+  private static void latency(
+      String bootstrap,
+      EmbeddedDatabase db,
+      LocalFlinkCluster flink,
+      int seconds,
+      int rate,
+      int parallelism)
+      throws Exception {
+    String topic = Topics.MEASUREMENTS;
+    JobConfig config =
+        JobConfig.fromArgs(
+            new String[] {
+              "--bootstrap-servers",
+              bootstrap,
+              "--jdbc-url",
+              db.jdbcUrl(),
+              "--jdbc-user",
+              db.user(),
+              "--measurements-topic",
+              topic,
+              "--window",
+              "1s",
+              "--out-of-orderness",
+              "200ms",
+              "--idleness",
+              "1s",
+              "--jdbc-batch-interval",
+              "100ms",
+              "--starting-offsets",
+              "latest",
+              "--checkpoint-interval",
+              "5s",
+              "--group-id",
+              "bench-latency"
+            },
+            Map.of());
+    JobID id = flink.submit(config, parallelism);
+    flink.awaitRunning(id, Duration.ofSeconds(60));
+    // the source needs a moment to assign partitions before "latest" means now
+    Map<String, Long> lastProduced = new HashMap<>();
+    Map<String, Long> firstVisible = new HashMap<>();
+    AtomicBoolean polling = new AtomicBoolean(true);
+    Thread poller =
+        new Thread(
+            () -> {
+              try (Connection c = db.dataSource().getConnection();
+                  Statement st = c.createStatement()) {
+                while (polling.get()) {
+                  try (ResultSet rs =
+                      st.executeQuery(
+                          "SELECT probe_id || '|' || target || '|' || (extract(epoch FROM"
+                              + " window_start) * 1000)::bigint FROM agg_1m WHERE probe_id ="
+                              + " 'lat'")) {
+                    long now = System.currentTimeMillis();
+                    synchronized (firstVisible) {
+                      while (rs.next()) {
+                        firstVisible.putIfAbsent(rs.getString(1), now);
+                      }
+                    }
+                  }
+                  TimeUnit.MILLISECONDS.sleep(20);
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            "latency-poller");
+    poller.start();
+    int targets = 100;
+    try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+      Random random = new Random(1);
+      long start = System.currentTimeMillis();
+      long sent = 0;
+      while (System.currentTimeMillis() < start + seconds * 1000L) {
+        long now = System.currentTimeMillis();
+        long due = (now - start) * rate / 1000;
+        for (; sent < due; sent++) {
+          String target = "t" + (sent % targets);
+          Measurement m = http("lat", target, now, random);
+          producer.send(
+              new ProducerRecord<>(
+                  topic,
+                  m.kafkaKey().getBytes(StandardCharsets.UTF_8),
+                  MessageSerde.MEASUREMENT.toBytes(m)));
+          lastProduced.put("lat|" + target + "|" + (now - now % 1000), now);
+        }
+        producer.flush();
+        TimeUnit.MILLISECONDS.sleep(5);
+      }
+      // windows close only when later data passes them: keep time moving for a few seconds
+      long end = System.currentTimeMillis() + 3000;
+      while (System.currentTimeMillis() < end) {
+        long now = System.currentTimeMillis();
+        Measurement m = http("tick", "tick", now, random);
+        producer.send(
+            new ProducerRecord<>(
+                topic,
+                m.kafkaKey().getBytes(StandardCharsets.UTF_8),
+                MessageSerde.MEASUREMENT.toBytes(m)));
+        producer.flush();
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+    }
+    polling.set(false);
+    poller.join(5000);
+    flink.cancel(id);
+    List<Long> latencies = new ArrayList<>();
+    synchronized (firstVisible) {
+      lastProduced.forEach(
+          (k, produced) -> {
+            Long seen = firstVisible.get(k);
+            if (seen != null) {
+              latencies.add(seen - produced);
+            }
+          });
+    }
+    long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+    if (sorted.length == 0) {
+      System.out.println("latency: no windows became visible");
+      return;
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "end-to-end latency, last measurement of a 1 s window produced -> its row visible (%d windows of %d, %d/s over %d targets, out-of-orderness 200 ms, JDBC batch 100 ms): p50 %d ms, p99 %d ms, max %d ms%n",
+        sorted.length,
+        lastProduced.size(),
+        rate,
+        targets,
+        sorted[sorted.length / 2],
+        sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)],
+        sorted[sorted.length - 1]);
+  }
+
+  static long fill(String bootstrap, String topic, int n, int series) throws Exception {
+    Random random = new Random(42);
+    long base = System.currentTimeMillis() - Duration.ofHours(2).toMillis();
+    // Event time spreads over 20 minutes, in order per series, as probes would send it.
+    long spanMs = Duration.ofMinutes(20).toMillis();
+    long bytes = 0;
+    try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+      for (int i = 0; i < n; i++) {
+        int s = i % series;
+        long ts = base + (long) i * spanMs / n;
+        Measurement m =
+            s % 2 == 0
+                ? http("bench-" + (s % 50), "target-" + s, ts, random)
+                : udp("bench-" + (s % 50), "target-" + s, ts, random);
+        byte[] value = MessageSerde.MEASUREMENT.toBytes(m);
+        bytes += value.length;
+        producer.send(
+            new ProducerRecord<>(topic, m.kafkaKey().getBytes(StandardCharsets.UTF_8), value));
+      }
+      producer.flush();
+    }
+    return bytes;
+  }
+
+  static double consumeAndDecode(String bootstrap, String topic, int n) throws Exception {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-raw-" + UUID.randomUUID());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+    p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 << 20));
+    long decoded = 0;
+    long t0 = System.nanoTime();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+      while (decoded < n && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          MessageSerde.MEASUREMENT.fromBytes(r.value());
+          decoded++;
+        }
+      }
+    }
+    return decoded / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  static Measurement http(String probe, String target, long ts, Random r) {
+    double dns = 0.5 + r.nextDouble();
+    double connect = 0.3 + r.nextDouble();
+    double tls = 2 + 3 * r.nextDouble();
+    double ttfb = Math.exp(3 + 0.5 * r.nextGaussian());
+    double total = dns + connect + tls + ttfb + r.nextDouble();
+    return new Measurement(
+        1,
+        UUID.randomUUID().toString(),
+        probe,
+        target,
+        "http",
+        1,
+        ts,
+        true,
+        null,
+        null,
+        null,
+        null,
+        Map.of(
+            "dns_ms",
+            dns,
+            "connect_ms",
+            connect,
+            "tls_ms",
+            tls,
+            "ttfb_ms",
+            ttfb,
+            "total_ms",
+            total,
+            "status",
+            200.0,
+            "bytes",
+            5120.0));
+  }
+
+  static Measurement udp(String probe, String target, long ts, Random r) {
+    Double[] rtts = new Double[10];
+    int received = 0;
+    for (int i = 0; i < rtts.length; i++) {
+      rtts[i] = r.nextDouble() < 0.01 ? null : Math.exp(1 + 0.3 * r.nextGaussian());
+      received += rtts[i] == null ? 0 : 1;
+    }
+    return new Measurement(
+        1,
+        UUID.randomUUID().toString(),
+        probe,
+        target,
+        "udp",
+        1,
+        ts,
+        received > 0,
+        null,
+        Arrays.asList(rtts),
+        10,
+        received,
+        Map.of());
+  }
+
+  private static JobConfig config(
+      String bootstrap, EmbeddedDatabase db, String topic, String window, String offsets) {
+    return JobConfig.fromArgs(
+        new String[] {
+          "--bootstrap-servers",
+          bootstrap,
+          "--jdbc-url",
+          db.jdbcUrl(),
+          "--jdbc-user",
+          db.user(),
+          "--measurements-topic",
+          topic,
+          "--window",
+          window,
+          "--starting-offsets",
+          offsets,
+          "--checkpoint-interval",
+          "10s",
+          "--group-id",
+          "bench"
+        },
+        Map.of());
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
+    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private static void createTopic(String bootstrap, TopicSpec spec) {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(p)) {
+      new TopicCreator(admin, (short) 1).ensure(List.of(spec));
+    }
+  }
+
+  private static JobStatus awaitEnd(LocalFlinkCluster flink, JobID id, Duration timeout)
+      throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JobStatus s = flink.status(id);
+    while (!s.isGloballyTerminalState() && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100);
+      s = flink.status(id);
+    }
+    return s;
+  }
+
+  private static long count(EmbeddedDatabase db, String sql) throws Exception {
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static long peakHeapBytes() {
+    long peak = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    return peak;
+  }
+
+  private static Map<String, String> flags(String[] args) {
+    Map<String, String> m = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("expected --name value, got " + args[i]);
+      }
+      m.put(args[i].substring(2), args[i + 1]);
+    }
+    return m;
+  }
+
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    if (Files.exists(dir)) {
+      try (var paths = Files.walk(dir)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+}

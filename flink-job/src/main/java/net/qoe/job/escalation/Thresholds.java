@@ -1,0 +1,149 @@
+package net.qoe.job.escalation;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import net.qoe.job.window.MetricSummary;
+import net.qoe.job.window.SeriesAggregate;
+import net.qoe.job.window.Sketches;
+import net.qoe.kafka.message.Measurement;
+
+/**
+ * The AutoPerf thresholds applied to one window of one series, or to one raw measurement for the
+ * fast path. Every breach is a sentence with the numbers in it.
+ */
+public final class Thresholds {
+
+  private final AutoPerfConfig config;
+
+  public Thresholds(AutoPerfConfig config) {
+    this.config = config;
+  }
+
+  /** Tier-1 breaches: latency, loss, HTTP response, DNS, and runs that all failed. */
+  public List<String> tier1(SeriesAggregate a) {
+    List<String> out = new ArrayList<>();
+    if (a.count() > 0 && a.okCount() == 0) {
+      out.add(
+          String.format(
+              Locale.ROOT, "%s: all %d runs failed %s", a.test(), a.count(), a.errorsByStage()));
+    }
+    MetricSummary rtt = a.metrics().get("rtt_ms");
+    if (rtt != null && rtt.mean() > config.pingLatencyMs()) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "%s latency avg %.0f ms > %.0f ms",
+              a.test(),
+              rtt.mean(),
+              config.pingLatencyMs()));
+    }
+    if (a.lossPct() != null && a.lossPct() > config.packetLossPct()) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "%s packet loss %.1f %% > %.0f %%",
+              a.test(),
+              a.lossPct(),
+              config.packetLossPct()));
+    }
+    MetricSummary total = a.metrics().get("total_ms");
+    if ("http".equals(a.test()) && total != null && total.p95() > config.httpResponseMs()) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "http total p95 %.0f ms > %.0f ms",
+              total.p95(),
+              config.httpResponseMs()));
+    }
+    MetricSummary dns = a.metrics().get("dns_ms");
+    if (dns != null && dns.p95() > config.dnsTimeoutMs()) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "%s dns p95 %.0f ms > %.0f ms",
+              a.test(),
+              dns.p95(),
+              config.dnsTimeoutMs()));
+    }
+    return out;
+  }
+
+  /** Tier-2 breaches: bandwidth (its low tail), jitter, hop count, certificate expiry. */
+  public List<String> tier2(SeriesAggregate a) {
+    List<String> out = new ArrayList<>();
+    MetricSummary throughput = a.metrics().get("throughput_mbps");
+    if (throughput != null) {
+      double p5 = lowTail(throughput);
+      if (p5 < config.bandwidthMbps()) {
+        out.add(
+            String.format(
+                Locale.ROOT, "throughput p5 %.1f Mbps < %.0f Mbps", p5, config.bandwidthMbps()));
+      }
+    }
+    Double jitter = a.jitterMs();
+    MetricSummary jitterMetric = a.metrics().get("jitter_ms");
+    if (jitter == null && jitterMetric != null) {
+      jitter = jitterMetric.mean();
+    }
+    if (jitter != null && jitter > config.jitterMs()) {
+      out.add(
+          String.format(
+              Locale.ROOT, "%s jitter %.1f ms > %.0f ms", a.test(), jitter, config.jitterMs()));
+    }
+    MetricSummary hops = a.metrics().get("hops");
+    if (hops != null && hops.max() > config.hopCount()) {
+      out.add(String.format(Locale.ROOT, "hops %.0f > %d", hops.max(), config.hopCount()));
+    }
+    MetricSummary cert = a.metrics().get("cert_days_left");
+    if (cert != null && cert.min() < config.sslExpiryDays()) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "certificate expires in %.1f days < %.0f days",
+              cert.min(),
+              config.sslExpiryDays()));
+    }
+    return out;
+  }
+
+  /**
+   * A single run bad enough to count towards the fast path: it failed, or one run alone is over a
+   * tier-1 threshold.
+   */
+  public String hardBreach(Measurement m) {
+    if (!m.ok()) {
+      return m.test()
+          + " run failed"
+          + (m.error() == null ? "" : " (" + m.error().stage() + ": " + m.error().message() + ")");
+    }
+    Map<String, Double> metrics = m.metrics();
+    Double total = metrics.get("total_ms");
+    if ("http".equals(m.test()) && total != null && total > config.httpResponseMs()) {
+      return String.format(
+          Locale.ROOT, "http total %.0f ms > %.0f ms", total, config.httpResponseMs());
+    }
+    if (m.sent() != null && m.sent() > 0 && m.received() != null) {
+      double loss = 100.0 * (m.sent() - m.received()) / m.sent();
+      if (loss > config.packetLossPct()) {
+        return String.format(
+            Locale.ROOT,
+            "%s packet loss %.0f %% > %.0f %%",
+            m.test(),
+            loss,
+            config.packetLossPct());
+      }
+    }
+    return null;
+  }
+
+  private static double lowTail(MetricSummary m) {
+    try {
+      return Math.max(m.min(), Sketches.decode(m.sketch()).getValueAtQuantile(0.05));
+    } catch (IOException e) {
+      return m.min();
+    }
+  }
+}

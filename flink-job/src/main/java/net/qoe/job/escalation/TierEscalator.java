@@ -1,0 +1,271 @@
+package net.qoe.job.escalation;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import net.qoe.job.window.SeriesAggregate;
+import net.qoe.kafka.message.Measurement;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The AutoPerf state machine, keyed by probe so that the per-probe budget of deep tests can be
+ * enforced; within a probe, one {@link PairState} per target.
+ *
+ * <ul>
+ *   <li>tier 1 → 2 after {@code windowsToEscalate} consecutive windows over a tier-1 threshold, or
+ *       at once after {@code fastPathBreaches} consecutive hard breaches in raw runs;
+ *   <li>tier 2 → 3 after as many windows over a tier-2 threshold;
+ *   <li>one tier down after {@code healthyWindowsToDeescalate} healthy windows, and from tier 3
+ *       when it has lasted {@code maxTier3Dwell};
+ *   <li>no new escalation of a pair within {@code cooldown} of its return to tier 1, and none while
+ *       the probe already has {@code maxPairsAboveTier1} pairs above tier 1;
+ *   <li>a command in force is refreshed before it expires, so a probe never drops a tier the job
+ *       still wants.
+ * </ul>
+ *
+ * Decisions use processing time: commands and their expiry are about the probes' real clocks.
+ */
+public final class TierEscalator
+    extends KeyedCoProcessFunction<String, SeriesAggregate, Measurement, TierTransition> {
+
+  private static final long serialVersionUID = 1L;
+
+  private final AutoPerfConfig config;
+  private transient Thresholds thresholds;
+  private transient MapState<String, PairState> pairs;
+  private transient Counter escalations;
+  private transient Counter deescalations;
+  private transient Counter deferred;
+
+  public TierEscalator(AutoPerfConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    thresholds = new Thresholds(config);
+    pairs =
+        getRuntimeContext()
+            .getMapState(new MapStateDescriptor<>("pairs", Types.STRING, PairState.TYPE));
+    var metrics = getRuntimeContext().getMetricGroup();
+    escalations = metrics.counter("escalations");
+    deescalations = metrics.counter("deescalations");
+    deferred = metrics.counter("escalationsDeferred");
+  }
+
+  @Override
+  public void processElement1(SeriesAggregate a, Context ctx, Collector<TierTransition> out)
+      throws Exception {
+    long now = ctx.timerService().currentProcessingTime();
+    PairState p = pair(a.target());
+    List<String> tier1 = thresholds.tier1(a);
+    List<String> tier2 = thresholds.tier2(a);
+    long w = a.windowStartMs();
+    switch (p.tier) {
+      case 1 -> {
+        if (!tier1.isEmpty()) {
+          p.breach(w, tier1.get(0));
+          if (p.breachStreak >= config.windowsToEscalate()) {
+            escalate(ctx, out, a.target(), p, 2, forWindows(tier1.get(0), p.breachStreak), now);
+          }
+        } else {
+          p.healthy(w);
+        }
+      }
+      case 2 -> {
+        if (!tier2.isEmpty()) {
+          p.breach(w, tier2.get(0));
+          if (p.breachStreak >= config.windowsToEscalate()) {
+            escalate(ctx, out, a.target(), p, 3, forWindows(tier2.get(0), p.breachStreak), now);
+          }
+        } else if (!tier1.isEmpty()) {
+          // still degraded at tier 1: stay, but this is not a healthy window
+          p.breach(w, tier1.get(0));
+          p.breachStreak = 0;
+        } else {
+          p.healthy(w);
+          deescalateIfHealthy(ctx, out, a.target(), p, now);
+        }
+      }
+      default -> {
+        if (!tier1.isEmpty() || !tier2.isEmpty()) {
+          p.breach(w, (tier2.isEmpty() ? tier1 : tier2).get(0));
+        } else {
+          p.healthy(w);
+          deescalateIfHealthy(ctx, out, a.target(), p, now);
+        }
+      }
+    }
+    pairs.put(a.target(), p);
+  }
+
+  /** The fast path: consecutive hard breaches in raw runs escalate before the window closes. */
+  @Override
+  public void processElement2(Measurement m, Context ctx, Collector<TierTransition> out)
+      throws Exception {
+    PairState p = pair(m.target());
+    if (p.tier != 1) {
+      return;
+    }
+    String breach = thresholds.hardBreach(m);
+    if (breach == null) {
+      if (p.fastStreak != 0) {
+        p.fastStreak = 0;
+        pairs.put(m.target(), p);
+      }
+      return;
+    }
+    p.fastStreak++;
+    if (p.fastStreak >= config.fastPathBreaches()) {
+      long now = ctx.timerService().currentProcessingTime();
+      escalate(
+          ctx,
+          out,
+          m.target(),
+          p,
+          2,
+          String.format(
+              Locale.ROOT, "%d consecutive hard breaches, last: %s", p.fastStreak, breach),
+          now);
+    }
+    pairs.put(m.target(), p);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<TierTransition> out)
+      throws Exception {
+    for (Map.Entry<String, PairState> e : pairs.entries()) {
+      PairState p = e.getValue();
+      String target = e.getKey();
+      if (p.tier == 3 && timestamp >= p.enteredMs + config.maxTier3Dwell().toMillis()) {
+        transition(
+            ctx,
+            out,
+            target,
+            p,
+            2,
+            "maximum dwell in tier 3 (" + config.maxTier3Dwell().toMinutes() + " min) reached",
+            timestamp);
+        deescalations.inc();
+        pairs.put(target, p);
+      } else if (p.tier > 1 && timestamp >= refreshAt(p)) {
+        // keep the probe running the tier: same tier, new command, later expiry
+        out.collect(
+            new TierTransition(
+                ctx.getCurrentKey(),
+                target,
+                p.tier,
+                p.tier,
+                "still degraded: " + p.lastReason,
+                timestamp,
+                timestamp - p.enteredMs,
+                UUID.randomUUID().toString(),
+                timestamp + config.commandTtl().toMillis(),
+                config.testsFor(p.tier)));
+        p.expiresMs = timestamp + config.commandTtl().toMillis();
+        ctx.timerService().registerProcessingTimeTimer(refreshAt(p));
+        pairs.put(target, p);
+      }
+    }
+  }
+
+  private void escalate(
+      Context ctx,
+      Collector<TierTransition> out,
+      String target,
+      PairState p,
+      int to,
+      String reason,
+      long now)
+      throws Exception {
+    if (p.tier == 1 && now < p.cooldownUntilMs) {
+      deferred.inc();
+      return;
+    }
+    if (p.tier == 1 && pairsAboveTier1() >= config.maxPairsAboveTier1()) {
+      deferred.inc();
+      return;
+    }
+    transition(ctx, out, target, p, to, reason, now);
+    escalations.inc();
+    if (to == 3) {
+      ctx.timerService().registerProcessingTimeTimer(now + config.maxTier3Dwell().toMillis());
+    }
+  }
+
+  private void deescalateIfHealthy(
+      Context ctx, Collector<TierTransition> out, String target, PairState p, long now) {
+    if (p.healthyStreak >= config.healthyWindowsToDeescalate()) {
+      transition(
+          ctx,
+          out,
+          target,
+          p,
+          p.tier - 1,
+          String.format(Locale.ROOT, "healthy for %d windows", p.healthyStreak),
+          now);
+      deescalations.inc();
+    }
+  }
+
+  private void transition(
+      KeyedCoProcessFunction<String, SeriesAggregate, Measurement, TierTransition>.Context ctx,
+      Collector<TierTransition> out,
+      String target,
+      PairState p,
+      int to,
+      String reason,
+      long now) {
+    int from = p.tier;
+    long expires = now + config.commandTtl().toMillis();
+    out.collect(
+        new TierTransition(
+            ctx.getCurrentKey(),
+            target,
+            from,
+            to,
+            reason,
+            now,
+            now - p.enteredMs,
+            UUID.randomUUID().toString(),
+            expires,
+            config.testsFor(to)));
+    p.enter(to, now);
+    p.expiresMs = to > 1 ? expires : 0;
+    if (to == 1) {
+      p.cooldownUntilMs = now + config.cooldown().toMillis();
+    } else {
+      ctx.timerService().registerProcessingTimeTimer(refreshAt(p));
+    }
+  }
+
+  private long refreshAt(PairState p) {
+    return p.expiresMs - config.commandTtl().toMillis() / 2;
+  }
+
+  private PairState pair(String target) throws Exception {
+    PairState p = pairs.get(target);
+    return p == null ? new PairState() : p;
+  }
+
+  private int pairsAboveTier1() throws Exception {
+    int n = 0;
+    for (PairState p : pairs.values()) {
+      if (p.tier > 1) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static String forWindows(String breach, int windows) {
+    return breach + " for " + windows + (windows == 1 ? " window" : " windows");
+  }
+}

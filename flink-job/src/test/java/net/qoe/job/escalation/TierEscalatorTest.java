@@ -1,0 +1,317 @@
+package net.qoe.job.escalation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import net.qoe.job.window.SeriesAccumulator;
+import net.qoe.job.window.SeriesAggregate;
+import net.qoe.kafka.message.Measurement;
+import net.qoe.kafka.message.MeasurementError;
+import net.qoe.kafka.message.TierCommand;
+import net.qoe.kafka.serde.MessageSigner;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class TierEscalatorTest {
+
+  private static final long MINUTE = 60_000;
+  private static final long T0 = 1_767_225_600_000L;
+
+  private final AutoPerfConfig config = AutoPerfConfig.defaults();
+
+  @Test
+  void escalatesAfterOneWindowOverTheHttpThresholdWithTheNumbersInTheReason() throws Exception {
+    try (var h = harness(config)) {
+      h.setProcessingTime(T0);
+      h.processElement1(http("probe-a", "web", 0, 2450), T0);
+      TierTransition t = single(h);
+      assertThat(t.fromTier()).isEqualTo(1);
+      assertThat(t.toTier()).isEqualTo(2);
+      assertThat(t.reason()).isEqualTo("http total p95 2450 ms > 2000 ms for 1 window");
+      assertThat(t.tests()).containsExactlyElementsOf(config.tier2Tests());
+      assertThat(t.expiresMs()).isEqualTo(T0 + config.commandTtl().toMillis());
+
+      TierCommand command = t.toCommand(MessageSigner.fromSecret("0123456789abcdef0123"));
+      assertThat(MessageSigner.fromSecret("0123456789abcdef0123").verify(command)).isTrue();
+      assertThat(command.toTier()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void healthyWindowsDoNotEscalate() throws Exception {
+    try (var h = harness(config)) {
+      for (int w = 0; w < 5; w++) {
+        h.processElement1(http("probe-a", "web", w, 120), T0);
+      }
+      assertThat(h.extractOutputValues()).isEmpty();
+    }
+  }
+
+  @Test
+  void needsConsecutiveBreachingWindowsWhenConfiguredSo() throws Exception {
+    AutoPerfConfig two = with(config, 2, config.cooldown());
+    try (var h = harness(two)) {
+      h.processElement1(http("probe-a", "web", 0, 2500), T0);
+      h.processElement1(http("probe-a", "web", 1, 100), T0); // breaks the streak
+      h.processElement1(http("probe-a", "web", 2, 2500), T0);
+      assertThat(h.extractOutputValues()).isEmpty();
+      // another test of the same pair, same window, healthy: does not break the streak
+      h.processElement1(tcp("probe-a", "web", 3), T0);
+      h.processElement1(http("probe-a", "web", 3, 2600), T0);
+      assertThat(single(h).reason()).endsWith("for 2 windows");
+    }
+  }
+
+  @Test
+  void goesToTier3OnATier2BreachAndComesBackDownAfterHealthyWindows() throws Exception {
+    try (var h = harness(config)) {
+      h.setProcessingTime(T0);
+      h.processElement1(http("probe-a", "web", 0, 2450), T0);
+      h.processElement1(bandwidth("probe-a", "web", 1, 6.0), T0);
+      h.setProcessingTime(T0 + MINUTE);
+      for (int w = 2; w < 5; w++) {
+        h.processElement1(http("probe-a", "web", w, 100), T0);
+      }
+      h.setProcessingTime(T0 + 2 * MINUTE);
+      for (int w = 5; w < 8; w++) {
+        h.processElement1(http("probe-a", "web", w, 100), T0);
+      }
+      List<TierTransition> out = h.extractOutputValues();
+      assertThat(out)
+          .extracting(t -> t.fromTier() + "->" + t.toTier())
+          .containsExactly("1->2", "2->3", "3->2", "2->1");
+      assertThat(out.get(1).reason()).isEqualTo("throughput p5 6.0 Mbps < 10 Mbps for 1 window");
+      assertThat(out.get(1).tests()).containsExactlyElementsOf(config.tier3Tests());
+      assertThat(out.get(2).reason()).isEqualTo("healthy for 3 windows");
+      assertThat(out.get(2).previousTierMs()).isEqualTo(MINUTE);
+      assertThat(out.get(3).tests()).isEmpty();
+    }
+  }
+
+  @Test
+  void cooldownHoldsBackARepeatEscalation() throws Exception {
+    AutoPerfConfig cfg = with(config, 1, Duration.ofMinutes(5));
+    try (var h = harness(cfg)) {
+      h.setProcessingTime(T0);
+      h.processElement1(http("probe-a", "web", 0, 2450), T0);
+      for (int w = 1; w <= 3; w++) {
+        h.processElement1(http("probe-a", "web", w, 100), T0);
+      }
+      h.processElement1(http("probe-a", "web", 4, 2450), T0); // inside the cooldown
+      assertThat(h.extractOutputValues()).hasSize(2);
+      h.setProcessingTime(T0 + 6 * MINUTE);
+      h.processElement1(http("probe-a", "web", 5, 2450), T0);
+      assertThat(h.extractOutputValues()).hasSize(3);
+    }
+  }
+
+  @Test
+  void aProbeRunsDeepTestsForAtMostThreeTargetsAtOnce() throws Exception {
+    try (var h = harness(config)) {
+      for (String target : List.of("a", "b", "c", "d")) {
+        h.processElement1(http("probe-a", target, 0, 3000), T0);
+      }
+      h.processElement1(http("probe-b", "a", 0, 3000), T0); // another probe has its own budget
+      assertThat(h.extractOutputValues())
+          .extracting(t -> t.probeId() + "/" + t.target())
+          .containsExactly("probe-a/a", "probe-a/b", "probe-a/c", "probe-b/a");
+    }
+  }
+
+  @Test
+  void threeConsecutiveHardBreachesEscalateWithoutWaitingForTheWindow() throws Exception {
+    try (var h = harness(config)) {
+      h.processElement2(failedRun("probe-a", "web"), T0);
+      h.processElement2(failedRun("probe-a", "web"), T0);
+      h.processElement2(run("probe-a", "web", 80), T0); // a good run resets the streak
+      h.processElement2(failedRun("probe-a", "web"), T0);
+      h.processElement2(failedRun("probe-a", "web"), T0);
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement2(run("probe-a", "web", 2600), T0);
+      TierTransition t = single(h);
+      assertThat(t.toTier()).isEqualTo(2);
+      assertThat(t.reason())
+          .isEqualTo("3 consecutive hard breaches, last: http total 2600 ms > 2000 ms");
+    }
+  }
+
+  @Test
+  void tier3EndsAfterItsMaximumDwellAndCommandsAreRefreshedBeforeTheyExpire() throws Exception {
+    try (var h = harness(config)) {
+      h.setProcessingTime(T0);
+      h.processElement1(http("probe-a", "web", 0, 2450), T0);
+      h.processElement1(bandwidth("probe-a", "web", 1, 2.0), T0);
+      h.setProcessingTime(T0 + 5 * MINUTE); // half the 10-minute command TTL
+      h.setProcessingTime(T0 + 15 * MINUTE);
+      List<TierTransition> out = h.extractOutputValues();
+      assertThat(out)
+          .extracting(t -> t.fromTier() + "->" + t.toTier())
+          .containsExactly("1->2", "2->3", "3->3", "3->3", "3->2");
+      // refreshed at half the TTL (5 and 10 min), each time with a later expiry
+      assertThat(out.get(2).isRefresh()).isTrue();
+      assertThat(out.get(2).atMs()).isEqualTo(T0 + 5 * MINUTE);
+      assertThat(out.get(2).expiresMs()).isEqualTo(T0 + 15 * MINUTE);
+      assertThat(out.get(3).expiresMs()).isEqualTo(T0 + 20 * MINUTE);
+      assertThat(out.get(4).reason()).isEqualTo("maximum dwell in tier 3 (15 min) reached");
+    }
+  }
+
+  @Test
+  void stateSurvivesARestoreFromACheckpoint() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = harness(config)) {
+      h.setProcessingTime(T0);
+      h.processElement1(http("probe-a", "web", 0, 2450), T0);
+      assertThat(h.extractOutputValues()).hasSize(1);
+      snapshot = h.snapshot(1, T0);
+    }
+    try (var h = harness(config, snapshot)) {
+      h.setProcessingTime(T0 + MINUTE);
+      // already in tier 2: a further tier-1 breach changes nothing; tier-2 breach goes to 3
+      h.processElement1(http("probe-a", "web", 1, 2450), T0);
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement1(bandwidth("probe-a", "web", 2, 1.0), T0);
+      assertThat(single(h).fromTier()).isEqualTo(2);
+    }
+  }
+
+  private static TierTransition single(
+      KeyedTwoInputStreamOperatorTestHarness<String, SeriesAggregate, Measurement, TierTransition>
+          h) {
+    assertThat(h.extractOutputValues()).hasSize(1);
+    return h.extractOutputValues().get(0);
+  }
+
+  private static AutoPerfConfig with(AutoPerfConfig c, int windows, Duration cooldown) {
+    return new AutoPerfConfig(
+        c.pingLatencyMs(),
+        c.packetLossPct(),
+        c.httpResponseMs(),
+        c.dnsTimeoutMs(),
+        c.bandwidthMbps(),
+        c.jitterMs(),
+        c.hopCount(),
+        c.sslExpiryDays(),
+        windows,
+        c.healthyWindowsToDeescalate(),
+        cooldown,
+        c.maxTier3Dwell(),
+        c.maxPairsAboveTier1(),
+        c.fastPathBreaches(),
+        c.commandTtl(),
+        c.tier2Tests(),
+        c.tier3Tests());
+  }
+
+  static KeyedTwoInputStreamOperatorTestHarness<
+          String, SeriesAggregate, Measurement, TierTransition>
+      harness(AutoPerfConfig config) throws Exception {
+    return harness(config, null);
+  }
+
+  static KeyedTwoInputStreamOperatorTestHarness<
+          String, SeriesAggregate, Measurement, TierTransition>
+      harness(AutoPerfConfig config, OperatorSubtaskState restore) throws Exception {
+    var h =
+        new KeyedTwoInputStreamOperatorTestHarness<>(
+            new KeyedCoProcessOperator<>(new TierEscalator(config)),
+            SeriesAggregate::probeId,
+            Measurement::probeId,
+            Types.STRING);
+    h.setup();
+    if (restore != null) {
+      h.initializeState(restore);
+    }
+    h.open();
+    return h;
+  }
+
+  private static SeriesAggregate window(long w, Measurement... runs) {
+    SeriesAccumulator acc = new SeriesAccumulator();
+    for (Measurement m : runs) {
+      acc.add(m);
+    }
+    return acc.toAggregate(T0 + w * MINUTE, T0 + (w + 1) * MINUTE);
+  }
+
+  static SeriesAggregate http(String probe, String target, long w, double totalMs) {
+    return window(w, run(probe, target, totalMs), run(probe, target, totalMs));
+  }
+
+  static SeriesAggregate tcp(String probe, String target, long w) {
+    return window(
+        w,
+        new Measurement(
+            1,
+            "t",
+            probe,
+            target,
+            "tcp",
+            1,
+            T0,
+            true,
+            null,
+            null,
+            null,
+            null,
+            Map.of("connect_ms", 0.3)));
+  }
+
+  static SeriesAggregate bandwidth(String probe, String target, long w, double mbps) {
+    return window(
+        w,
+        new Measurement(
+            1,
+            "b",
+            probe,
+            target,
+            "bandwidth",
+            2,
+            T0,
+            true,
+            null,
+            null,
+            null,
+            null,
+            Map.of("throughput_mbps", mbps)));
+  }
+
+  static Measurement run(String probe, String target, double totalMs) {
+    return new Measurement(
+        1,
+        "r",
+        probe,
+        target,
+        "http",
+        1,
+        T0,
+        true,
+        null,
+        null,
+        null,
+        null,
+        Map.of("total_ms", totalMs));
+  }
+
+  static Measurement failedRun(String probe, String target) {
+    return new Measurement(
+        1,
+        "f",
+        probe,
+        target,
+        "http",
+        1,
+        T0,
+        false,
+        new MeasurementError("timeout", "no response in 5000 ms"),
+        null,
+        null,
+        null,
+        Map.of());
+  }
+}

@@ -73,7 +73,8 @@ public final class TierEscalator
         if (!tier1.isEmpty()) {
           p.breach(w, tier1.get(0));
           if (p.breachStreak >= config.windowsToEscalate()) {
-            escalate(ctx, out, a.target(), p, 2, forWindows(tier1.get(0), p.breachStreak), now);
+            escalate(
+                ctx, out, a.target(), p, 2, forWindows(tier1.get(0), p.breachStreak), now, "w" + w);
           }
         } else {
           p.healthy(w);
@@ -83,7 +84,8 @@ public final class TierEscalator
         if (!tier2.isEmpty()) {
           p.breach(w, tier2.get(0));
           if (p.breachStreak >= config.windowsToEscalate()) {
-            escalate(ctx, out, a.target(), p, 3, forWindows(tier2.get(0), p.breachStreak), now);
+            escalate(
+                ctx, out, a.target(), p, 3, forWindows(tier2.get(0), p.breachStreak), now, "w" + w);
           }
         } else if (!tier1.isEmpty()) {
           // still degraded at tier 1: stay, but this is not a healthy window
@@ -91,7 +93,7 @@ public final class TierEscalator
           p.breachStreak = 0;
         } else {
           p.healthy(w);
-          deescalateIfHealthy(ctx, out, a.target(), p, now);
+          deescalateIfHealthy(ctx, out, a.target(), p, now, "w" + w);
         }
       }
       default -> {
@@ -99,7 +101,7 @@ public final class TierEscalator
           p.breach(w, (tier2.isEmpty() ? tier1 : tier2).get(0));
         } else {
           p.healthy(w);
-          deescalateIfHealthy(ctx, out, a.target(), p, now);
+          deescalateIfHealthy(ctx, out, a.target(), p, now, "w" + w);
         }
       }
     }
@@ -133,7 +135,8 @@ public final class TierEscalator
           2,
           String.format(
               Locale.ROOT, "%d consecutive hard breaches, last: %s", p.fastStreak, breach),
-          now);
+          now,
+          "e" + m.eventId());
     }
     pairs.put(m.target(), p);
   }
@@ -152,7 +155,8 @@ public final class TierEscalator
             p,
             2,
             "maximum dwell in tier 3 (" + config.maxTier3Dwell().toMinutes() + " min) reached",
-            timestamp);
+            timestamp,
+            "t" + timestamp);
         deescalations.inc();
         pairs.put(target, p);
       } else if (p.tier > 1 && timestamp >= refreshAt(p)) {
@@ -166,7 +170,7 @@ public final class TierEscalator
                 "still degraded: " + p.lastReason,
                 timestamp,
                 timestamp - p.enteredMs,
-                UUID.randomUUID().toString(),
+                commandId(ctx.getCurrentKey(), target, p.tier, p.tier, "t" + timestamp),
                 timestamp + config.commandTtl().toMillis(),
                 config.testsFor(p.tier)));
         p.expiresMs = timestamp + config.commandTtl().toMillis();
@@ -183,7 +187,8 @@ public final class TierEscalator
       PairState p,
       int to,
       String reason,
-      long now)
+      long now,
+      String trigger)
       throws Exception {
     if (p.tier == 1 && now < p.cooldownUntilMs) {
       deferred.inc();
@@ -193,7 +198,7 @@ public final class TierEscalator
       deferred.inc();
       return;
     }
-    transition(ctx, out, target, p, to, reason, now);
+    transition(ctx, out, target, p, to, reason, now, trigger);
     escalations.inc();
     if (to == 3) {
       ctx.timerService().registerProcessingTimeTimer(now + config.maxTier3Dwell().toMillis());
@@ -201,7 +206,12 @@ public final class TierEscalator
   }
 
   private void deescalateIfHealthy(
-      Context ctx, Collector<TierTransition> out, String target, PairState p, long now) {
+      Context ctx,
+      Collector<TierTransition> out,
+      String target,
+      PairState p,
+      long now,
+      String trigger) {
     if (p.healthyStreak >= config.healthyWindowsToDeescalate()) {
       transition(
           ctx,
@@ -210,7 +220,8 @@ public final class TierEscalator
           p,
           p.tier - 1,
           String.format(Locale.ROOT, "healthy for %d windows", p.healthyStreak),
-          now);
+          now,
+          trigger);
       deescalations.inc();
     }
   }
@@ -222,7 +233,8 @@ public final class TierEscalator
       PairState p,
       int to,
       String reason,
-      long now) {
+      long now,
+      String trigger) {
     int from = p.tier;
     long expires = now + config.commandTtl().toMillis();
     out.collect(
@@ -234,7 +246,7 @@ public final class TierEscalator
             reason,
             now,
             now - p.enteredMs,
-            UUID.randomUUID().toString(),
+            commandId(ctx.getCurrentKey(), target, from, to, trigger),
             expires,
             config.testsFor(to)));
     p.enter(to, now);
@@ -244,6 +256,18 @@ public final class TierEscalator
     } else {
       ctx.timerService().registerProcessingTimeTimer(refreshAt(p));
     }
+  }
+
+  /**
+   * The same decision replayed after a restore gets the same id, so Postgres and the probes can
+   * recognise it: derived from the pair, the tiers and what triggered it (a window start, a raw
+   * measurement's event id, or a timer's time).
+   */
+  static String commandId(String probe, String target, int from, int to, String trigger) {
+    return UUID.nameUUIDFromBytes(
+            (probe + "\u0000" + target + "\u0000" + from + ">" + to + "\u0000" + trigger)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .toString();
   }
 
   private long refreshAt(PairState p) {

@@ -180,6 +180,23 @@ class TierEscalatorTest {
     }
   }
 
+  @Test
+  void theSameDecisionReplayedGetsTheSameCommandId() throws Exception {
+    String first;
+    try (var h = harness(config)) {
+      h.setProcessingTime(T0);
+      h.processElement1(http("probe-a", "web", 0, 2450), T0);
+      first = single(h).commandId();
+    }
+    try (var h = harness(config)) {
+      h.setProcessingTime(T0 + 1234); // a replay runs later, the decision is the same
+      h.processElement1(http("probe-a", "web", 0, 2450), T0);
+      assertThat(single(h).commandId()).isEqualTo(first);
+      h.processElement1(bandwidth("probe-a", "web", 1, 1.0), T0);
+      assertThat(h.extractOutputValues().get(1).commandId()).isNotEqualTo(first);
+    }
+  }
+
   private static TierTransition single(
       KeyedTwoInputStreamOperatorTestHarness<String, SeriesAggregate, Measurement, TierTransition>
           h) {

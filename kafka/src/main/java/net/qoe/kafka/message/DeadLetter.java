@@ -1,5 +1,7 @@
 package net.qoe.kafka.message;
 
+import java.util.List;
+
 /**
  * A record the job could not use, on {@code qoe.dlq}: the raw key and value (base64), where it came
  * from, and why it was set aside. {@code stage} is where it was rejected (deserialize, validate,
@@ -18,4 +20,14 @@ public record DeadLetter(
     String detail,
     String eventId,
     long recordTsMs,
-    long observedMs) {}
+    long observedMs) {
+
+  public static final String STAGE_DESERIALIZE = "deserialize";
+  public static final String STAGE_VALIDATE = "validate";
+  public static final String STAGE_LATE = "late";
+  public static final String STAGE_SINK = "sink";
+
+  /** Every value {@code stage} may take (the enum of its JSON Schema). */
+  public static final List<String> STAGES =
+      List.of(STAGE_DESERIALIZE, STAGE_VALIDATE, STAGE_LATE, STAGE_SINK);
+}

@@ -1,5 +1,7 @@
 package net.qoe.kafka.message;
 
+import java.util.List;
+
 /**
  * One lever change for one system under tuning, on {@code qoe.tuning}: set {@code lever} from
  * {@code fromValue} to {@code toValue}. {@code action} is {@code apply} or {@code rollback}; {@code
@@ -20,6 +22,15 @@ public record TuningCommand(
     long expiresMs,
     String signature)
     implements Signed<TuningCommand> {
+
+  public static final String APPLY = "apply";
+  public static final String ROLLBACK = "rollback";
+
+  /** Every value {@code action} may take (the enum of its JSON Schema). */
+  public static final List<String> ACTIONS = List.of(APPLY, ROLLBACK);
+
+  /** Every value {@code cost} may take: reload only, restart, infrastructure (never automatic). */
+  public static final List<String> COSTS = List.of("low", "medium", "high");
 
   @Override
   public TuningCommand withSignature(String newSignature) {

@@ -1,5 +1,7 @@
 package net.qoe.kafka.message;
 
+import java.util.List;
+
 /**
  * What the tuning actuator did with a {@link TuningCommand}, on {@code qoe.tuning.results}. {@code
  * status} is applied, failed or rejected; {@code readBackValue} is the value read back from the
@@ -18,6 +20,13 @@ public record TuningResult(
     long completedMs,
     String signature)
     implements Signed<TuningResult> {
+
+  public static final String APPLIED = "applied";
+  public static final String FAILED = "failed";
+  public static final String REJECTED = "rejected";
+
+  /** Every value {@code status} may take (the enum of its JSON Schema). */
+  public static final List<String> STATUSES = List.of(APPLIED, FAILED, REJECTED);
 
   @Override
   public TuningResult withSignature(String newSignature) {

@@ -71,7 +71,16 @@ public final class MessageSerde<T> implements Serializable {
 
   public static final MessageSerde<DeadLetter> DEAD_LETTER =
       new MessageSerde<>(
-          DeadLetter.class, 1, List.of("source_topic", "stage", "reason", "observed_ms"));
+          DeadLetter.class,
+          1,
+          List.of(
+              "source_topic",
+              "partition",
+              "offset",
+              "stage",
+              "reason",
+              "record_ts_ms",
+              "observed_ms"));
 
   private final Class<T> type;
   private final int schemaVersion;
@@ -89,6 +98,14 @@ public final class MessageSerde<T> implements Serializable {
 
   public int schemaVersion() {
     return schemaVersion;
+  }
+
+  /**
+   * The fields {@link #fromBytes} insists on (besides {@code schema}), by their JSON names; the
+   * same as the {@code required} list of the message's JSON Schema.
+   */
+  public List<String> requiredFields() {
+    return requiredFields;
   }
 
   public byte[] toBytes(T message) {

@@ -1,11 +1,18 @@
 package net.qoe.job;
 
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import net.qoe.job.config.JobConfig;
+import net.qoe.job.dedupe.DropDuplicates;
 import net.qoe.job.ingest.IngestResult;
 import net.qoe.job.ingest.MeasurementDeserializer;
 import net.qoe.job.ingest.MessageTypes;
 import net.qoe.job.ingest.SplitDeadLetters;
+import net.qoe.job.rollup.LatestPerWindow;
+import net.qoe.job.rollup.MergeAggregates;
+import net.qoe.job.rollup.Resolution;
+import net.qoe.job.rollup.StampRollupWindow;
 import net.qoe.job.sink.Sinks;
 import net.qoe.job.window.AttachWindow;
 import net.qoe.job.window.LateMeasurements;
@@ -48,22 +55,47 @@ public final class QoeJob {
   private final Source<IngestResult, ?, ?> source;
   private final Sink<SeriesAggregate> aggregateSink;
   private final Sink<DeadLetter> deadLetterSink;
+  private final Map<Resolution, Sink<SeriesAggregate>> rollupSinks;
 
+  /** The job without rollups: measurements to base-window aggregates and dead letters. */
   public QoeJob(
       JobConfig config,
       Source<IngestResult, ?, ?> source,
       Sink<SeriesAggregate> aggregateSink,
       Sink<DeadLetter> deadLetterSink) {
+    this(config, source, aggregateSink, deadLetterSink, Map.of());
+  }
+
+  private QoeJob(
+      JobConfig config,
+      Source<IngestResult, ?, ?> source,
+      Sink<SeriesAggregate> aggregateSink,
+      Sink<DeadLetter> deadLetterSink,
+      Map<Resolution, Sink<SeriesAggregate>> rollupSinks) {
     this.config = config;
     this.source = source;
     this.aggregateSink = aggregateSink;
     this.deadLetterSink = deadLetterSink;
+    this.rollupSinks = rollupSinks.isEmpty() ? Map.of() : new EnumMap<>(rollupSinks);
+  }
+
+  /**
+   * The same job that also rolls its aggregates up into coarser windows (5 minutes, 1 hour) and
+   * writes each resolution to its sink. A resolution the base window does not divide is skipped.
+   */
+  public QoeJob withRollupSinks(Map<Resolution, Sink<SeriesAggregate>> sinks) {
+    return new QoeJob(config, source, aggregateSink, deadLetterSink, sinks);
   }
 
   /** The job with its production parts: Kafka in, Postgres and the dead-letter topic out. */
   public static QoeJob withKafkaAndPostgres(JobConfig config) {
+    Map<Resolution, Sink<SeriesAggregate>> rollups = new EnumMap<>(Resolution.class);
+    for (Resolution r : Resolution.values()) {
+      rollups.put(r, Sinks.rollups(config, r));
+    }
     return new QoeJob(
-        config, kafkaSource(config), Sinks.aggregates(config), Sinks.deadLetters(config));
+            config, kafkaSource(config), Sinks.aggregates(config), Sinks.deadLetters(config))
+        .withRollupSinks(rollups);
   }
 
   public static KafkaSource<IngestResult> kafkaSource(JobConfig config) {
@@ -116,17 +148,32 @@ public final class QoeJob {
             .name("split dead letters")
             .uid("split-dead-letters");
 
-    SingleOutputStreamOperator<SeriesAggregate> aggregates =
+    DataStream<Measurement> unique =
         measurements
-            .keyBy(SeriesAggregator::keyOf, Types.STRING)
-            .window(TumblingEventTimeWindows.of(config.window()))
-            .allowedLateness(config.allowedLateness())
-            .sideOutputLateData(LATE)
-            .aggregate(new SeriesAggregator(), new AttachWindow())
-            .name("1-minute series aggregates")
-            .uid("agg-1m");
+            .keyBy(DropDuplicates::keyOf, Types.STRING)
+            .process(new DropDuplicates(config.dedupeTtl()))
+            .returns(MessageTypes.MEASUREMENT)
+            .name("drop duplicate event ids")
+            .uid("dedupe");
+
+    SingleOutputStreamOperator<SeriesAggregate> aggregates = seriesAggregates(unique, config);
 
     aggregates.sinkTo(aggregateSink).name("postgres agg_1m").uid("sink-agg-1m");
+
+    if (!rollupSinks.isEmpty()) {
+      DataStream<SeriesAggregate> finer = aggregates;
+      for (Resolution r : Resolution.values()) {
+        if (!rollsUp(config.window(), r)) {
+          continue;
+        }
+        SingleOutputStreamOperator<SeriesAggregate> rolled = rollup(finer, r, config);
+        Sink<SeriesAggregate> sink = rollupSinks.get(r);
+        if (sink != null) {
+          rolled.sinkTo(sink).name("postgres " + r.seriesTable).uid("sink-agg-" + r.label);
+        }
+        finer = rolled;
+      }
+    }
 
     DataStream<DeadLetter> late =
         aggregates
@@ -142,6 +189,48 @@ public final class QoeJob {
         .sinkTo(deadLetterSink)
         .name("dead letters")
         .uid("sink-dlq");
+  }
+
+  /**
+   * Tumbling event-time windows per series. Within the allowed lateness a late measurement re-fires
+   * its window with the complete updated aggregate (the accumulator is kept until then); later ones
+   * go to {@link #LATE}, so a finished aggregate is never replaced by a partial one.
+   */
+  static SingleOutputStreamOperator<SeriesAggregate> seriesAggregates(
+      DataStream<Measurement> measurements, JobConfig config) {
+    return measurements
+        .keyBy(SeriesAggregator::keyOf, Types.STRING)
+        .window(TumblingEventTimeWindows.of(config.window()))
+        .allowedLateness(config.allowedLateness())
+        .sideOutputLateData(LATE)
+        .aggregate(new SeriesAggregator(), new AttachWindow<>())
+        .name("1-minute series aggregates")
+        .uid("agg-1m");
+  }
+
+  /** Whether windows of {@code window} tile a {@code resolution} window exactly. */
+  static boolean rollsUp(Duration window, Resolution resolution) {
+    long w = window.toMillis();
+    long r = resolution.size.toMillis();
+    return r > w && r % w == 0;
+  }
+
+  /**
+   * One rollup level: the finer aggregates of a series merged per coarser window. A finer window
+   * emits at its end (timestamp end − 1, inside the coarser window) and can re-fire for late data
+   * until the watermark passes its end + allowed lateness; the coarser window ends no earlier, so
+   * with the same allowed lateness no re-fired aggregate is ever late here, and it replaces its
+   * earlier version in {@link LatestPerWindow} rather than being added twice.
+   */
+  static SingleOutputStreamOperator<SeriesAggregate> rollup(
+      DataStream<SeriesAggregate> finer, Resolution resolution, JobConfig config) {
+    return finer
+        .keyBy(MergeAggregates::keyOf, Types.STRING)
+        .window(TumblingEventTimeWindows.of(resolution.size))
+        .allowedLateness(config.allowedLateness())
+        .aggregate(new MergeAggregates(), new StampRollupWindow())
+        .name(resolution.label + " rollups")
+        .uid("agg-" + resolution.label);
   }
 
   public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {

@@ -11,6 +11,7 @@ import java.util.Base64;
 import java.util.Map;
 import net.qoe.job.window.MetricSummary;
 import net.qoe.job.window.SeriesAggregate;
+import net.qoe.job.window.Sketches;
 import net.qoe.kafka.serde.MessageSerde;
 import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
 
@@ -43,15 +44,15 @@ public final class AggregateUpsert implements JdbcStatementBuilder<SeriesAggrega
           RETURNING 1
         )
         INSERT INTO %2$s (probe_id, target, test, window_start, metric, count, min, max, mean,
-                          p50, p90, p95, p99, sketch, updated_at)
-        SELECT ?, ?, ?, ?, m.metric, m.count, m.min, m.max, m.mean, m.p50, m.p90, m.p95, m.p99,
-               decode(m.sketch, 'base64'), now()
+                          p5, p50, p90, p95, p99, sketch, updated_at)
+        SELECT ?, ?, ?, ?, m.metric, m.count, m.min, m.max, m.mean, m.p5, m.p50, m.p90, m.p95,
+               m.p99, decode(m.sketch, 'base64'), now()
         FROM jsonb_to_recordset(?::jsonb) AS m(metric text, count bigint, min float8,
-             max float8, mean float8, p50 float8, p90 float8, p95 float8, p99 float8,
+             max float8, mean float8, p5 float8, p50 float8, p90 float8, p95 float8, p99 float8,
              sketch text)
         ON CONFLICT (probe_id, target, test, metric, window_start) DO UPDATE SET
           count = EXCLUDED.count, min = EXCLUDED.min, max = EXCLUDED.max, mean = EXCLUDED.mean,
-          p50 = EXCLUDED.p50, p90 = EXCLUDED.p90, p95 = EXCLUDED.p95, p99 = EXCLUDED.p99,
+          p5 = EXCLUDED.p5, p50 = EXCLUDED.p50, p90 = EXCLUDED.p90, p95 = EXCLUDED.p95, p99 = EXCLUDED.p99,
           sketch = EXCLUDED.sketch, updated_at = now()
         WHERE %2$s.count <= EXCLUDED.count
         """
@@ -59,6 +60,8 @@ public final class AggregateUpsert implements JdbcStatementBuilder<SeriesAggrega
   }
 
   public static final String SQL_1M = sql("agg_1m", "agg_1m_metric");
+  public static final String SQL_5M = sql("agg_5m", "agg_5m_metric");
+  public static final String SQL_1H = sql("agg_1h", "agg_1h_metric");
 
   @Override
   public void accept(PreparedStatement st, SeriesAggregate a) throws SQLException {
@@ -101,6 +104,20 @@ public final class AggregateUpsert implements JdbcStatementBuilder<SeriesAggrega
     return node.toString();
   }
 
+  /**
+   * The 5th percentile from the window's sketch, clamped into the exact [min, max]: for throughput
+   * and bandwidth the low tail is the one that matters. Computed here from the sketch rather than
+   * carried in every summary, since only the rows need it.
+   */
+  public static double p5(MetricSummary m) {
+    try {
+      double q = Sketches.decode(m.sketch()).getValueAtQuantile(0.05);
+      return Math.max(m.min(), Math.min(m.max(), q));
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new IllegalStateException("corrupt sketch in an aggregate", e);
+    }
+  }
+
   static String metricsJson(Map<String, MetricSummary> metrics) {
     ArrayNode rows = JsonNodeFactory.instance.arrayNode();
     Base64.Encoder base64 = Base64.getEncoder();
@@ -115,6 +132,7 @@ public final class AggregateUpsert implements JdbcStatementBuilder<SeriesAggrega
               .put("min", m.min())
               .put("max", m.max())
               .put("mean", m.mean())
+              .put("p5", p5(m))
               .put("p50", m.p50())
               .put("p90", m.p90())
               .put("p95", m.p95())

@@ -1,6 +1,7 @@
 package net.qoe.job.sink;
 
 import net.qoe.job.config.JobConfig;
+import net.qoe.job.rollup.Resolution;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.kafka.message.DeadLetter;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -20,8 +21,17 @@ public final class Sinks {
    * on every checkpoint) plus idempotent upserts gives effectively-once rows.
    */
   public static Sink<SeriesAggregate> aggregates(JobConfig config) {
+    return aggregates(config, AggregateUpsert.SQL_1M);
+  }
+
+  /** The same batched, guarded upserts into one rollup resolution's tables. */
+  public static Sink<SeriesAggregate> rollups(JobConfig config, Resolution resolution) {
+    return aggregates(config, AggregateUpsert.sql(resolution.seriesTable, resolution.metricTable));
+  }
+
+  private static Sink<SeriesAggregate> aggregates(JobConfig config, String upsert) {
     return JdbcSink.<SeriesAggregate>builder()
-        .withQueryStatement(AggregateUpsert.SQL_1M, new AggregateUpsert())
+        .withQueryStatement(upsert, new AggregateUpsert())
         .withExecutionOptions(
             JdbcExecutionOptions.builder()
                 .withBatchSize(config.jdbcBatchSize())

@@ -1,11 +1,15 @@
 package net.qoe.job.window;
 
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import java.io.IOException;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
- * One metric of one window: exact count/min/max/mean, sketch percentiles (1 % relative error), and
- * the encoded sketch so that coarser windows can merge it exactly.
+ * One metric of one window: exact count/min/max/mean, percentiles from the sketch (within 1 %
+ * relative of the true order statistic), and the encoded sketch ({@link Sketches#encode}) so that
+ * coarser windows can merge it exactly.
  */
 public record MetricSummary(
     long count,
@@ -17,6 +21,34 @@ public record MetricSummary(
     double p95,
     double p99,
     byte[] sketch) {
+
+  private static final double[] QUANTILES = {0.50, 0.90, 0.95, 0.99};
+
+  /**
+   * Summarises a sketch and the exact moments kept beside it. The sketch's quantiles are clamped
+   * into [min, max]: the exact extremes are known, and a bin's representative value can lie just
+   * outside them.
+   *
+   * @param count how many values went into the sketch (its own count is a double)
+   * @param sum the exact sum of those values, for the mean
+   */
+  public static MetricSummary fromSketch(
+      DDSketch sketch, long count, double min, double max, double sum) {
+    if (count <= 0) {
+      throw new IllegalArgumentException("a summary needs at least one value, count was " + count);
+    }
+    double[] q = sketch.getValuesAtQuantiles(QUANTILES);
+    for (int i = 0; i < q.length; i++) {
+      q[i] = Math.max(min, Math.min(max, q[i]));
+    }
+    return new MetricSummary(
+        count, min, max, sum / count, q[0], q[1], q[2], q[3], Sketches.encode(sketch));
+  }
+
+  /** The sketch, decoded; a fresh copy each time, safe to merge into. */
+  public DDSketch decodeSketch() throws IOException {
+    return Sketches.decode(sketch);
+  }
 
   @Override
   public boolean equals(Object o) {
@@ -34,14 +66,15 @@ public record MetricSummary(
 
   @Override
   public int hashCode() {
-    return Objects.hash(count, min, max, mean, p50, p99) * 31 + Arrays.hashCode(sketch);
+    return Objects.hash(count, min, max, mean, p50, p90, p95, p99) * 31 + Arrays.hashCode(sketch);
   }
 
   @Override
   public String toString() {
     return String.format(
-        java.util.Locale.ROOT,
-        "MetricSummary[n=%d min=%.3f max=%.3f mean=%.3f p50=%.3f p90=%.3f p95=%.3f p99=%.3f]",
+        Locale.ROOT,
+        "MetricSummary[n=%d min=%.3f max=%.3f mean=%.3f p50=%.3f p90=%.3f p95=%.3f p99=%.3f"
+            + " sketch=%d bytes]",
         count,
         min,
         max,
@@ -49,6 +82,7 @@ public record MetricSummary(
         p50,
         p90,
         p95,
-        p99);
+        p99,
+        sketch == null ? 0 : sketch.length);
   }
 }

@@ -2,33 +2,37 @@ package net.qoe.job.window;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import java.io.IOException;
-import java.lang.reflect.Type;
+import java.io.UncheckedIOException;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import net.qoe.job.types.CodecSerializer;
-import net.qoe.job.types.CodecTypeInfo;
 import net.qoe.kafka.message.Measurement;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
-import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.core.memory.DataInputView;
-import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * The running state of one series in one window: counts, errors by stage, packets, one sketch per
- * metric with its exact count/min/max/sum, and the jitter estimator. Everything merges exactly
- * except J (see {@link JitterTracker#merge}).
+ * The running state of one series (probe, target, test) in one window: counts, errors by stage,
+ * packets sent and received, one DDSketch per metric with its exact count/min/max/sum, the RFC 3550
+ * jitter estimator over the packet RTT sequence and a sketch of |IPDV|. Constant work per
+ * measurement, and everything but J merges exactly (see {@link JitterTracker#merge}), so coarser
+ * windows can be built from finer ones without the raw measurements ({@link #of(SeriesAggregate)}).
+ *
+ * <p>What goes into a sketch: finite values only, and for durations (names ending in {@code _ms},
+ * which includes {@value #RTT} and {@value #IPDV}) non-negative ones. Other metrics may be negative
+ * ({@code cert_days_left} of an expired certificate), which DDSketch keeps in a mirrored store at
+ * the same relative accuracy. Anything else is counted per metric in {@link #rejectedByMetric()}
+ * and left out; rejecting whole measurements is the validator's job, this is the last line.
+ *
+ * <p>Mutable and not thread-safe, like every Flink accumulator. Flink stores it with {@link
+ * SeriesAccumulatorSerializer} (bound by {@link TypeInfo}), never Kryo.
  */
-@TypeInfo(SeriesAccumulator.Factory.class)
+@TypeInfo(SeriesAccumulatorTypeInfoFactory.class)
 public final class SeriesAccumulator {
 
   /** Metric name under which per-packet round-trip times are kept. */
   public static final String RTT = "rtt_ms";
 
-  /** Metric name of the absolute IP packet delay variation |D| between consecutive packets. */
+  /** Metric name of |D|, the absolute IP packet delay variation between consecutive packets. */
   public static final String IPDV = "ipdv_ms";
 
   String probeId;
@@ -39,11 +43,52 @@ public final class SeriesAccumulator {
   int maxTier;
   long packetsSent;
   long packetsReceived;
-  long rejectedValues;
   final Map<String, Long> errorsByStage = new TreeMap<>();
+  final Map<String, Long> rejectedByMetric = new TreeMap<>();
   final Map<String, MetricAccumulator> metrics = new TreeMap<>();
   JitterTracker jitter = new JitterTracker();
 
+  public SeriesAccumulator() {}
+
+  /**
+   * An accumulator holding a finished window's result, for rollups: an hour is the merge of its
+   * sixty 1-minute aggregates. Counts, extremes and sketches are exact; the sum comes back as mean
+   * × count (exact to a few ulps); J and its sample count are carried as they are. Per-metric
+   * rejected counts are not part of an aggregate and start at 0.
+   */
+  public static SeriesAccumulator of(SeriesAggregate a) {
+    SeriesAccumulator acc = new SeriesAccumulator();
+    acc.probeId = a.probeId();
+    acc.target = a.target();
+    acc.test = a.test();
+    acc.count = a.count();
+    acc.okCount = a.okCount();
+    acc.maxTier = a.maxTier();
+    acc.packetsSent = a.packetsSent();
+    acc.packetsReceived = a.packetsReceived();
+    acc.errorsByStage.putAll(a.errorsByStage());
+    for (Map.Entry<String, MetricSummary> e : a.metrics().entrySet()) {
+      MetricSummary s = e.getValue();
+      MetricAccumulator m = new MetricAccumulator();
+      try {
+        m.sketch = s.decodeSketch();
+      } catch (IOException ex) {
+        throw new UncheckedIOException("the sketch of " + e.getKey() + " does not decode", ex);
+      }
+      m.count = s.count();
+      m.min = s.min();
+      m.max = s.max();
+      m.sum = s.mean() * s.count();
+      acc.metrics.put(e.getKey(), m);
+    }
+    acc.jitter =
+        a.jitterMs() == null
+            ? new JitterTracker()
+            : JitterTracker.of(a.jitterMs(), a.jitterSamples());
+    return acc;
+  }
+
+  /** Adds one measurement (one run of the test). */
   public void add(Measurement m) {
     if (probeId == null) {
       probeId = m.probeId();
@@ -58,44 +103,70 @@ public final class SeriesAccumulator {
       String stage = m.error() == null || m.error().stage() == null ? "unknown" : m.error().stage();
       errorsByStage.merge(stage, 1L, Long::sum);
     }
-    // Failed runs still carry the timings of the stages that worked: keep them.
+    // A run that failed in a later stage still carries the timings of the stages that worked.
     for (Map.Entry<String, Double> e : m.metrics().entrySet()) {
       observe(e.getKey(), e.getValue());
     }
+    addPackets(m);
+  }
+
+  private void addPackets(Measurement m) {
+    List<Double> rtts = m.rttMs();
+    // sent/received are authoritative; a test that only lists RTTs counts its entries.
     if (m.sent() != null) {
       packetsSent += m.sent();
+    } else if (rtts != null) {
+      packetsSent += rtts.size();
     }
     if (m.received() != null) {
       packetsReceived += m.received();
+    } else if (rtts != null) {
+      packetsReceived += rtts.stream().filter(r -> r != null).count();
     }
-    List<Double> rtts = m.rttMs();
-    if (rtts != null) {
-      jitter.startRun();
-      for (Double rtt : rtts) {
-        if (rtt != null && !Double.isFinite(rtt)) {
-          rejectedValues++;
-          jitter.observe(null);
-          continue;
-        }
-        if (rtt != null) {
-          observe(RTT, rtt);
-        }
-        double ipdv = jitter.observe(rtt);
-        if (!Double.isNaN(ipdv)) {
-          observe(IPDV, ipdv);
-        }
+    if (rtts == null) {
+      return;
+    }
+    jitter.startRun();
+    for (Double rtt : rtts) {
+      if (rtt == null) {
+        jitter.observe(null); // lost: the next received packet pairs with the last one received
+        continue;
+      }
+      if (!accepts(RTT, rtt)) {
+        reject(RTT);
+        jitter.observe(null); // an RTT we cannot use is treated like a loss
+        continue;
+      }
+      metric(RTT).add(rtt);
+      double ipdv = jitter.observe(rtt);
+      if (!Double.isNaN(ipdv)) {
+        metric(IPDV).add(ipdv);
       }
     }
   }
 
-  private void observe(String metric, Double value) {
-    if (value == null || !Double.isFinite(value)) {
-      rejectedValues++;
+  private void observe(String name, Double value) {
+    if (value == null || !accepts(name, value)) {
+      reject(name);
       return;
     }
-    metrics.computeIfAbsent(metric, k -> new MetricAccumulator()).add(value);
+    metric(name).add(value);
   }
 
+  /** Finite, and not negative when the metric is a duration. */
+  static boolean accepts(String metric, double value) {
+    return Double.isFinite(value) && (value >= 0 || !metric.endsWith("_ms"));
+  }
+
+  private void reject(String name) {
+    rejectedByMetric.merge(name, 1L, Long::sum);
+  }
+
+  private MetricAccumulator metric(String name) {
+    return metrics.computeIfAbsent(name, k -> new MetricAccumulator());
+  }
+
+  /** Adds everything {@code other} holds; {@code other} is left as it was. */
   public void merge(SeriesAccumulator other) {
     if (probeId == null) {
       probeId = other.probeId;
@@ -107,13 +178,13 @@ public final class SeriesAccumulator {
     maxTier = Math.max(maxTier, other.maxTier);
     packetsSent += other.packetsSent;
     packetsReceived += other.packetsReceived;
-    rejectedValues += other.rejectedValues;
     other.errorsByStage.forEach((k, v) -> errorsByStage.merge(k, v, Long::sum));
-    other.metrics.forEach(
-        (k, v) -> metrics.computeIfAbsent(k, x -> new MetricAccumulator()).merge(v));
+    other.rejectedByMetric.forEach((k, v) -> rejectedByMetric.merge(k, v, Long::sum));
+    other.metrics.forEach((k, v) -> metric(k).merge(v));
     jitter.merge(other.jitter);
   }
 
+  /** The result for a window; {@link AttachWindow} stamps the real bounds when they are 0. */
   public SeriesAggregate toAggregate(long windowStartMs, long windowEndMs) {
     Map<String, MetricSummary> summaries = new TreeMap<>();
     metrics.forEach((k, v) -> summaries.put(k, v.summary()));
@@ -127,7 +198,7 @@ public final class SeriesAccumulator {
         windowEndMs,
         count,
         okCount,
-        Map.copyOf(errorsByStage),
+        errorsByStage,
         packetsSent,
         packetsReceived,
         loss,
@@ -137,12 +208,53 @@ public final class SeriesAccumulator {
         summaries);
   }
 
+  /** A deep copy: nothing is shared with this accumulator. */
+  public SeriesAccumulator copy() {
+    SeriesAccumulator c = new SeriesAccumulator();
+    c.probeId = probeId;
+    c.target = target;
+    c.test = test;
+    c.count = count;
+    c.okCount = okCount;
+    c.maxTier = maxTier;
+    c.packetsSent = packetsSent;
+    c.packetsReceived = packetsReceived;
+    c.errorsByStage.putAll(errorsByStage);
+    c.rejectedByMetric.putAll(rejectedByMetric);
+    metrics.forEach((k, v) -> c.metrics.put(k, v.copy()));
+    c.jitter = jitter.copy();
+    return c;
+  }
+
   public long count() {
     return count;
   }
 
+  /** Values left out of the sketches, per metric name (see the class comment for the rule). */
+  public Map<String, Long> rejectedByMetric() {
+    return Collections.unmodifiableMap(rejectedByMetric);
+  }
+
+  /** All values left out of the sketches. */
   public long rejectedValues() {
-    return rejectedValues;
+    return rejectedByMetric.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  @Override
+  public String toString() {
+    return "SeriesAccumulator["
+        + probeId
+        + "|"
+        + target
+        + "|"
+        + test
+        + " n="
+        + count
+        + " ok="
+        + okCount
+        + " metrics="
+        + metrics.keySet()
+        + "]";
   }
 
   /** One metric's sketch and exact moments. */
@@ -169,109 +281,18 @@ public final class SeriesAccumulator {
       sum += o.sum;
     }
 
+    MetricAccumulator copy() {
+      MetricAccumulator c = new MetricAccumulator();
+      c.sketch = sketch.copy();
+      c.count = count;
+      c.min = min;
+      c.max = max;
+      c.sum = sum;
+      return c;
+    }
+
     MetricSummary summary() {
-      double[] q = sketch.getValuesAtQuantiles(new double[] {0.5, 0.9, 0.95, 0.99});
-      // The sketch's answers are within 1 %; clamp them into the exact range we know.
-      for (int i = 0; i < q.length; i++) {
-        q[i] = Math.max(min, Math.min(max, q[i]));
-      }
-      return new MetricSummary(
-          count, min, max, sum / count, q[0], q[1], q[2], q[3], Sketches.encode(sketch));
-    }
-  }
-
-  public static final class Factory extends TypeInfoFactory<SeriesAccumulator> {
-    @Override
-    public TypeInformation<SeriesAccumulator> createTypeInfo(
-        Type t, Map<String, TypeInformation<?>> genericParameters) {
-      return new CodecTypeInfo<>(SeriesAccumulator.class, new Serializer());
-    }
-  }
-
-  /** Field-by-field serializer; sketches in DDSketch's own compact encoding. */
-  public static final class Serializer extends CodecSerializer<SeriesAccumulator> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public boolean isImmutableType() {
-      return false;
-    }
-
-    @Override
-    public SeriesAccumulator createInstance() {
-      return new SeriesAccumulator();
-    }
-
-    @Override
-    protected void write(SeriesAccumulator a, DataOutputView out) throws IOException {
-      writeNullableString(a.probeId, out);
-      writeNullableString(a.target, out);
-      writeNullableString(a.test, out);
-      out.writeLong(a.count);
-      out.writeLong(a.okCount);
-      out.writeInt(a.maxTier);
-      out.writeLong(a.packetsSent);
-      out.writeLong(a.packetsReceived);
-      out.writeLong(a.rejectedValues);
-      out.writeInt(a.errorsByStage.size());
-      for (Map.Entry<String, Long> e : a.errorsByStage.entrySet()) {
-        out.writeUTF(e.getKey());
-        out.writeLong(e.getValue());
-      }
-      out.writeInt(a.metrics.size());
-      for (Map.Entry<String, MetricAccumulator> e : a.metrics.entrySet()) {
-        MetricAccumulator m = e.getValue();
-        out.writeUTF(e.getKey());
-        out.writeLong(m.count);
-        out.writeDouble(m.min);
-        out.writeDouble(m.max);
-        out.writeDouble(m.sum);
-        writeBytes(Sketches.encode(m.sketch), out);
-      }
-      out.writeDouble(a.jitter.jitter());
-      out.writeLong(a.jitter.samples());
-    }
-
-    @Override
-    protected SeriesAccumulator read(DataInputView in) throws IOException {
-      SeriesAccumulator a = new SeriesAccumulator();
-      a.probeId = readNullableString(in);
-      a.target = readNullableString(in);
-      a.test = readNullableString(in);
-      a.count = in.readLong();
-      a.okCount = in.readLong();
-      a.maxTier = in.readInt();
-      a.packetsSent = in.readLong();
-      a.packetsReceived = in.readLong();
-      a.rejectedValues = in.readLong();
-      int errors = in.readInt();
-      for (int i = 0; i < errors; i++) {
-        a.errorsByStage.put(in.readUTF(), in.readLong());
-      }
-      int metrics = in.readInt();
-      for (int i = 0; i < metrics; i++) {
-        String name = in.readUTF();
-        MetricAccumulator m = new MetricAccumulator();
-        m.count = in.readLong();
-        m.min = in.readDouble();
-        m.max = in.readDouble();
-        m.sum = in.readDouble();
-        m.sketch = Sketches.decode(readBytes(in));
-        a.metrics.put(name, m);
-      }
-      a.jitter = new JitterTracker(in.readDouble(), in.readLong());
-      return a;
-    }
-
-    @Override
-    public TypeSerializerSnapshot<SeriesAccumulator> snapshotConfiguration() {
-      return new Snapshot();
-    }
-  }
-
-  public static final class Snapshot extends SimpleTypeSerializerSnapshot<SeriesAccumulator> {
-    public Snapshot() {
-      super(Serializer::new);
+      return MetricSummary.fromSketch(sketch, count, min, max, sum);
     }
   }
 }

@@ -2,6 +2,7 @@ package net.qoe.job.window;
 
 import java.io.IOException;
 import java.lang.reflect.Type;
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 import net.qoe.job.types.CodecSerializer;
@@ -16,12 +17,23 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * One series (probe, target, test) over one window: what the job writes to {@code agg_1m} and
- * {@code agg_1m_metric}.
+ * One series (probe, target, test) over one window: what the job writes to the aggregate tables.
+ * The maps are immutable and sorted by name.
  *
- * @param lossPct 100 × (sent − received) / sent over the window's packets; null without packets
- * @param jitterMs RFC 3550 J at the end of the window; null without two consecutive packets
- * @param metrics per metric name ({@code total_ms}, {@code rtt_ms}, {@code ipdv_ms}, …)
+ * @param windowStartMs window start (inclusive), epoch ms; 0 until {@link AttachWindow} stamps it
+ * @param windowEndMs window end (exclusive), epoch ms; 0 until {@link AttachWindow} stamps it
+ * @param count measurements (runs) in the window
+ * @param okCount runs that succeeded; the others are counted in {@code errorsByStage}
+ * @param errorsByStage failed runs by the stage they failed in (dns, connect, tls, timeout, …)
+ * @param packetsSent packets sent by all runs of tests that send packets
+ * @param packetsReceived packets of those that came back
+ * @param lossPct 100 × (sent − received) / sent; null when no packets were sent
+ * @param jitterMs RFC 3550 J at the end of the window ({@link JitterTracker}); null when no IPDV
+ *     sample was formed
+ * @param jitterSamples IPDV samples (differences between consecutive received packets) behind J
+ * @param maxTier highest tier among the window's runs
+ * @param metrics per metric name ({@code total_ms}, {@code dns_ms}, {@value SeriesAccumulator#RTT},
+ *     {@value SeriesAccumulator#IPDV}, …)
  */
 @TypeInfo(SeriesAggregate.Factory.class)
 public record SeriesAggregate(
@@ -41,11 +53,20 @@ public record SeriesAggregate(
     int maxTier,
     Map<String, MetricSummary> metrics) {
 
+  /** Flink's type for aggregates: {@link Serializer}, never Kryo. */
+  public static final TypeInformation<SeriesAggregate> TYPE =
+      new CodecTypeInfo<>(SeriesAggregate.class, new Serializer());
+
   public SeriesAggregate {
-    errorsByStage = Map.copyOf(errorsByStage);
-    metrics = java.util.Collections.unmodifiableMap(new TreeMap<>(metrics));
+    errorsByStage = sortedCopy(errorsByStage);
+    metrics = sortedCopy(metrics);
   }
 
+  private static <V> Map<String, V> sortedCopy(Map<String, V> map) {
+    return map == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(map));
+  }
+
+  /** Runs that failed. */
   public long errorCount() {
     return count - okCount;
   }
@@ -54,6 +75,7 @@ public record SeriesAggregate(
     return new SeriesKey(probeId, target, test);
   }
 
+  /** The same aggregate for the window [startMs, endMs). */
   public SeriesAggregate withWindow(long startMs, long endMs) {
     return new SeriesAggregate(
         probeId,
@@ -73,44 +95,61 @@ public record SeriesAggregate(
         metrics);
   }
 
+  /** Binds the record to {@link Serializer} wherever Flink looks. */
   public static final class Factory extends TypeInfoFactory<SeriesAggregate> {
     @Override
     public TypeInformation<SeriesAggregate> createTypeInfo(
         Type t, Map<String, TypeInformation<?>> genericParameters) {
-      return new CodecTypeInfo<>(SeriesAggregate.class, new Serializer());
+      return TYPE;
     }
   }
 
+  /**
+   * Flink's serializer for {@link SeriesAggregate}: a record is not a POJO Flink can split into
+   * fields with its maps, so without this it would go to Kryo.
+   *
+   * <p>Format (version 1): a version byte; probe, target, test (nullable UTF); window start and
+   * end, count, ok count (long); errors by stage (int size, then UTF + long); packets sent and
+   * received (long); loss and jitter (nullable double: a presence flag, then the value); jitter
+   * samples (long); max tier (int); metrics (int size, then UTF name, long count, seven doubles
+   * min, max, mean, p50, p90, p95, p99, and int length + encoded sketch).
+   */
   public static final class Serializer extends CodecSerializer<SeriesAggregate> {
+
     private static final long serialVersionUID = 1L;
+
+    static final byte FORMAT_VERSION = 1;
 
     @Override
     public boolean isImmutableType() {
+      // The record and its maps are immutable; the sketch bytes are never written to after
+      // creation.
       return true;
     }
 
     @Override
     protected void write(SeriesAggregate a, DataOutputView out) throws IOException {
-      out.writeUTF(a.probeId);
-      out.writeUTF(a.target);
-      out.writeUTF(a.test);
-      out.writeLong(a.windowStartMs);
-      out.writeLong(a.windowEndMs);
-      out.writeLong(a.count);
-      out.writeLong(a.okCount);
-      out.writeInt(a.errorsByStage.size());
-      for (Map.Entry<String, Long> e : new TreeMap<>(a.errorsByStage).entrySet()) {
+      out.writeByte(FORMAT_VERSION);
+      writeNullableString(a.probeId(), out);
+      writeNullableString(a.target(), out);
+      writeNullableString(a.test(), out);
+      out.writeLong(a.windowStartMs());
+      out.writeLong(a.windowEndMs());
+      out.writeLong(a.count());
+      out.writeLong(a.okCount());
+      out.writeInt(a.errorsByStage().size());
+      for (Map.Entry<String, Long> e : a.errorsByStage().entrySet()) {
         out.writeUTF(e.getKey());
         out.writeLong(e.getValue());
       }
-      out.writeLong(a.packetsSent);
-      out.writeLong(a.packetsReceived);
-      writeNullableDouble(a.lossPct, out);
-      writeNullableDouble(a.jitterMs, out);
-      out.writeLong(a.jitterSamples);
-      out.writeInt(a.maxTier);
-      out.writeInt(a.metrics.size());
-      for (Map.Entry<String, MetricSummary> e : a.metrics.entrySet()) {
+      out.writeLong(a.packetsSent());
+      out.writeLong(a.packetsReceived());
+      writeNullableDouble(a.lossPct(), out);
+      writeNullableDouble(a.jitterMs(), out);
+      out.writeLong(a.jitterSamples());
+      out.writeInt(a.maxTier());
+      out.writeInt(a.metrics().size());
+      for (Map.Entry<String, MetricSummary> e : a.metrics().entrySet()) {
         MetricSummary m = e.getValue();
         out.writeUTF(e.getKey());
         out.writeLong(m.count());
@@ -127,9 +166,17 @@ public record SeriesAggregate(
 
     @Override
     protected SeriesAggregate read(DataInputView in) throws IOException {
-      String probeId = in.readUTF();
-      String target = in.readUTF();
-      String test = in.readUTF();
+      byte version = in.readByte();
+      if (version != FORMAT_VERSION) {
+        throw new IOException(
+            "SeriesAggregate written in format "
+                + version
+                + ", this job reads format "
+                + FORMAT_VERSION);
+      }
+      String probeId = readNullableString(in);
+      String target = readNullableString(in);
+      String test = readNullableString(in);
       long start = in.readLong();
       long end = in.readLong();
       long count = in.readLong();
@@ -186,6 +233,7 @@ public record SeriesAggregate(
     }
   }
 
+  /** Restores {@link Serializer} from checkpoints and savepoints; needs its public no-arg form. */
   public static final class Snapshot extends SimpleTypeSerializerSnapshot<SeriesAggregate> {
     public Snapshot() {
       super(Serializer::new);

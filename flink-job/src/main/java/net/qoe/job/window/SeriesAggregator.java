@@ -3,15 +3,20 @@ package net.qoe.job.window;
 import net.qoe.kafka.message.Measurement;
 import org.apache.flink.api.common.functions.AggregateFunction;
 
-/** Incremental window aggregation of one series: constant work per measurement. */
+/**
+ * Incremental window aggregation of one series: constant work per measurement, state is one {@link
+ * SeriesAccumulator}. {@code merge} is exact for counts, extremes and sketches (session windows,
+ * rollups); J merges as described in {@link JitterTracker#merge}.
+ */
 public final class SeriesAggregator
     implements AggregateFunction<Measurement, SeriesAccumulator, SeriesAggregate> {
 
   private static final long serialVersionUID = 1L;
 
   /**
-   * The key a series is partitioned by: its three names, length-prefixed so that no two series can
-   * collide whatever characters their names contain.
+   * A string key for a series: its three names, length-prefixed so that no two series can collide
+   * whatever characters their names contain. {@code Measurement::seriesKey} is the typed
+   * alternative.
    */
   public static String keyOf(Measurement m) {
     return m.probeId().length()
@@ -34,7 +39,7 @@ public final class SeriesAggregator
     return acc;
   }
 
-  /** The aggregate without its window; {@link AttachWindow} stamps that on. */
+  /** The aggregate without its window (start and end 0); {@link AttachWindow} stamps those on. */
   @Override
   public SeriesAggregate getResult(SeriesAccumulator acc) {
     return acc.toAggregate(0, 0);

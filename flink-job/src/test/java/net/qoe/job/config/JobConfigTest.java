@@ -16,6 +16,7 @@ class JobConfigTest {
     assertThat(c.window()).isEqualTo(Duration.ofMinutes(1));
     assertThat(c.measurementsTopic()).isEqualTo("qoe.measurements");
     assertThat(c.startingOffsets()).isEqualTo("committed");
+    assertThat(c.dedupeTtl()).isEqualTo(Duration.ofHours(24));
   }
 
   @Test

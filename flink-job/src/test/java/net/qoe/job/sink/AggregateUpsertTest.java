@@ -40,7 +40,7 @@ class AggregateUpsertTest {
   void emptyTables() throws SQLException {
     try (Connection c = db.dataSource().getConnection();
         Statement st = c.createStatement()) {
-      st.execute("TRUNCATE agg_1m, agg_1m_metric");
+      st.execute("TRUNCATE agg_1m, agg_1m_metric, agg_5m, agg_5m_metric, agg_1h, agg_1h_metric");
     }
   }
 
@@ -114,6 +114,34 @@ class AggregateUpsertTest {
     assertThat(count("SELECT count FROM agg_1m_metric WHERE metric = 'total_ms'")).isEqualTo(12);
   }
 
+  @Test
+  void writesTheLowTailP5BesideTheUpperPercentiles() throws SQLException {
+    upsert(aggregate(10, 2));
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery("SELECT p5, p50, min FROM agg_1m_metric WHERE metric = 'total_ms'")) {
+      assertThat(rs.next()).isTrue();
+      // total_ms is 10, 11, ..., 21: the 5th percentile is the lowest value, within 1 %
+      assertThat(rs.getDouble(1)).isCloseTo(10.0, within(0.1));
+      assertThat(rs.getDouble(1)).isGreaterThanOrEqualTo(rs.getDouble(3));
+      assertThat(rs.getDouble(1)).isLessThan(rs.getDouble(2));
+    }
+  }
+
+  @Test
+  void theRollupTablesTakeTheSameUpsertAndGuard() throws SQLException {
+    for (String sql : new String[] {AggregateUpsert.SQL_5M, AggregateUpsert.SQL_1H}) {
+      upsert(sql, aggregate(10, 2));
+      upsert(sql, aggregate(3, 0));
+    }
+    assertThat(count("SELECT count FROM agg_5m")).isEqualTo(12);
+    assertThat(count("SELECT count FROM agg_1h")).isEqualTo(12);
+    assertThat(count("SELECT count FROM agg_5m_metric WHERE metric = 'total_ms'")).isEqualTo(12);
+    assertThat(count("SELECT count(*) FROM agg_1h_metric WHERE p5 IS NOT NULL")).isEqualTo(3);
+    assertThat(count("SELECT count(*) FROM agg_1m")).isZero();
+  }
+
   private static SeriesAggregate aggregate(int ok, int timeouts) {
     SeriesAggregator aggregator = new SeriesAggregator();
     SeriesAccumulator acc = aggregator.createAccumulator();
@@ -162,8 +190,12 @@ class AggregateUpsertTest {
   }
 
   private static void upsert(SeriesAggregate a) throws SQLException {
+    upsert(AggregateUpsert.SQL_1M, a);
+  }
+
+  private static void upsert(String sql, SeriesAggregate a) throws SQLException {
     try (Connection c = db.dataSource().getConnection();
-        PreparedStatement st = c.prepareStatement(AggregateUpsert.SQL_1M)) {
+        PreparedStatement st = c.prepareStatement(sql)) {
       new AggregateUpsert().accept(st, a);
       st.executeUpdate();
     }

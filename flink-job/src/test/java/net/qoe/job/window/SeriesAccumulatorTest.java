@@ -1,21 +1,20 @@
 package net.qoe.job.window;
 
+import static net.qoe.job.window.Runs.failed;
+import static net.qoe.job.window.Runs.http;
+import static net.qoe.job.window.Runs.udp;
+import static net.qoe.job.window.Runs.withMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import net.qoe.kafka.message.Measurement;
-import net.qoe.kafka.message.MeasurementError;
-import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
+import net.qoe.kafka.message.SeriesKey;
 import org.junit.jupiter.api.Test;
 
 class SeriesAccumulatorTest {
@@ -23,30 +22,74 @@ class SeriesAccumulatorTest {
   private final SeriesAggregator aggregator = new SeriesAggregator();
 
   @Test
-  void percentilesAreWithinOnePercentOfExactOnLogNormalSamples() {
-    Random random = new Random(42);
+  void percentilesAreWithinOnePercentOfTheExactOrderStatistics() {
+    Random random = new Random(20260101);
     int n = 100_000;
     double[] values = new double[n];
     SeriesAccumulator acc = aggregator.createAccumulator();
     for (int i = 0; i < n; i++) {
-      values[i] = Math.exp(3 + 0.8 * random.nextGaussian());
-      acc = aggregator.add(http(i, true, values[i]), acc);
+      values[i] = Math.exp(3 + 0.8 * random.nextGaussian()); // log-normal, mu 3, sigma 0.8
+      acc = aggregator.add(http(i, values[i]), acc);
     }
     MetricSummary s = aggregator.getResult(acc).metrics().get("total_ms");
+
     double[] sorted = values.clone();
     Arrays.sort(sorted);
     assertThat(s.count()).isEqualTo(n);
     assertThat(s.min()).isEqualTo(sorted[0]);
     assertThat(s.max()).isEqualTo(sorted[n - 1]);
-    assertThat(s.mean()).isCloseTo(Arrays.stream(values).average().orElseThrow(), within(1e-9));
-    assertWithinOnePercent(s.p50(), exactQuantile(sorted, 0.50));
-    assertWithinOnePercent(s.p90(), exactQuantile(sorted, 0.90));
-    assertWithinOnePercent(s.p95(), exactQuantile(sorted, 0.95));
-    assertWithinOnePercent(s.p99(), exactQuantile(sorted, 0.99));
+    double sum = 0;
+    for (double v : values) {
+      sum += v; // the same order of additions as the accumulator: the mean is exact
+    }
+    assertThat(s.mean()).isEqualTo(sum / n);
+    assertWithinOnePercent(s.p50(), orderStatistic(sorted, 0.50));
+    assertWithinOnePercent(s.p90(), orderStatistic(sorted, 0.90));
+    assertWithinOnePercent(s.p95(), orderStatistic(sorted, 0.95));
+    assertWithinOnePercent(s.p99(), orderStatistic(sorted, 0.99));
+    assertThat(s.sketch().length).isLessThan(2_048);
   }
 
   @Test
-  void lossCountsEveryPacketOfEveryRunIncludingATotalLoss() {
+  void aSingleValueIsReportedExactly() {
+    MetricSummary s =
+        aggregator
+            .getResult(aggregator.add(http(0, 123.456), aggregator.createAccumulator()))
+            .metrics()
+            .get("total_ms");
+    assertThat(List.of(s.min(), s.max(), s.mean(), s.p50(), s.p90(), s.p95(), s.p99()))
+        .containsOnly(123.456);
+  }
+
+  @Test
+  void windowJitterIsRfc3550OverThePacketSequenceAcrossRuns() {
+    SeriesAccumulator acc = aggregator.createAccumulator();
+    // Run 1: 10, 12, 11, lost, 15, 14 -> |D| = 2, 1, 4 (15 pairs with 11 across the loss), 1
+    //   J = 0.125, 0.1796875, 0.41845703125, 0.454803466796875 (see JitterTrackerTest)
+    acc = aggregator.add(udp(0, 10.0, 12.0, 11.0, null, 15.0, 14.0), acc);
+    // Run 2: 50, 50 -> no D between 14 and 50 (different runs); |D| = 0
+    //   J = 0.454803466796875 + (0 - 0.454803466796875) / 16 = 0.426378250122070...
+    acc = aggregator.add(udp(1, 50.0, 50.0), acc);
+    SeriesAggregate a = aggregator.getResult(acc);
+
+    double expected = 0.454803466796875 - 0.454803466796875 / 16;
+    assertThat(a.jitterMs()).isCloseTo(expected, within(1e-15));
+    assertThat(a.jitterMs()).isCloseTo(0.42637825012207031, within(1e-15));
+    assertThat(a.jitterSamples()).isEqualTo(5);
+
+    MetricSummary ipdv = a.metrics().get(SeriesAccumulator.IPDV);
+    assertThat(ipdv.count()).isEqualTo(5);
+    assertThat(ipdv.min()).isEqualTo(0.0);
+    assertThat(ipdv.max()).isEqualTo(4.0);
+    assertThat(ipdv.mean()).isEqualTo((2 + 1 + 4 + 1 + 0) / 5.0);
+    MetricSummary rtt = a.metrics().get(SeriesAccumulator.RTT);
+    assertThat(rtt.count()).isEqualTo(7);
+    assertThat(rtt.min()).isEqualTo(10.0);
+    assertThat(rtt.max()).isEqualTo(50.0);
+  }
+
+  @Test
+  void lossSumsThePacketsOfEveryRunIncludingATotalLoss() {
     SeriesAccumulator acc = aggregator.createAccumulator();
     acc = aggregator.add(udp(0, 1.0, 2.0, 3.0, 4.0), acc); // 4 of 4
     acc = aggregator.add(udp(1, 1.0, null, 3.0, null), acc); // 2 of 4
@@ -54,93 +97,108 @@ class SeriesAccumulatorTest {
     SeriesAggregate a = aggregator.getResult(acc);
     assertThat(a.packetsSent()).isEqualTo(12);
     assertThat(a.packetsReceived()).isEqualTo(6);
-    assertThat(a.lossPct()).isCloseTo(50.0, within(1e-12));
-    assertThat(a.metrics().get("rtt_ms").count()).isEqualTo(6);
+    assertThat(a.lossPct()).isEqualTo(50.0);
+    assertThat(a.metrics().get(SeriesAccumulator.RTT).count()).isEqualTo(6);
+
+    // A run that reports only counts (a parsed system ping summary) adds to the same sums.
+    acc =
+        aggregator.add(
+            new Measurement(
+                1, "p", "probe-1", "echo", "udp", 1, Runs.T0, true, null, null, 10, 9, Map.of()),
+            acc);
+    a = aggregator.getResult(acc);
+    assertThat(a.packetsSent()).isEqualTo(22);
+    assertThat(a.packetsReceived()).isEqualTo(15);
+    assertThat(a.lossPct()).isCloseTo(100.0 * 7 / 22, within(1e-12));
+  }
+
+  @Test
+  void aWindowOfOnlyLostPacketsHasFullLossAndNoJitter() {
+    SeriesAggregate a =
+        aggregator.getResult(
+            aggregator.add(udp(0, null, null, null), aggregator.createAccumulator()));
+    assertThat(a.lossPct()).isEqualTo(100.0);
+    assertThat(a.jitterMs()).isNull();
+    assertThat(a.jitterSamples()).isZero();
+    assertThat(a.metrics()).doesNotContainKey(SeriesAccumulator.RTT);
+    assertThat(a.errorsByStage()).containsExactly(Map.entry("timeout", 1L));
   }
 
   @Test
   void testsWithoutPacketsHaveNoLossAndNoJitter() {
     SeriesAggregate a =
-        aggregator.getResult(aggregator.add(http(0, true, 5.0), aggregator.createAccumulator()));
+        aggregator.getResult(aggregator.add(http(0, 5.0), aggregator.createAccumulator()));
+    assertThat(a.packetsSent()).isZero();
+    assertThat(a.packetsReceived()).isZero();
     assertThat(a.lossPct()).isNull();
     assertThat(a.jitterMs()).isNull();
-    assertThat(a.packetsSent()).isZero();
-  }
-
-  @Test
-  void windowJitterFollowsRfc3550OverThePacketSequence() {
-    SeriesAccumulator acc = aggregator.createAccumulator();
-    acc = aggregator.add(udp(0, 10.0, 12.0, 11.0, null, 15.0, 14.0), acc);
-    SeriesAggregate a = aggregator.getResult(acc);
-    assertThat(a.jitterMs()).isCloseTo(0.23095703125, within(1e-12));
-    assertThat(a.jitterSamples()).isEqualTo(3);
-    MetricSummary ipdv = a.metrics().get("ipdv_ms");
-    assertThat(ipdv.count()).isEqualTo(3);
-    assertThat(ipdv.max()).isEqualTo(2.0);
-    assertThat(ipdv.min()).isEqualTo(1.0);
+    assertThat(a.jitterSamples()).isZero();
   }
 
   @Test
   void failedRunsAreCountedByStageAndKeepTheirPartialTimings() {
     SeriesAccumulator acc = aggregator.createAccumulator();
-    acc = aggregator.add(http(0, true, 20.0), acc);
+    acc = aggregator.add(http(0, 20.0), acc);
+    acc = aggregator.add(failed(1, "tls", 2), acc);
+    acc = aggregator.add(failed(2, "tls", 1), acc);
+    acc = aggregator.add(failed(3, "connect", 1), acc);
     acc =
         aggregator.add(
             new Measurement(
-                1,
-                "e1",
-                "p",
-                "t",
-                "http",
-                2,
-                1L,
-                false,
-                new MeasurementError("tls", "handshake failed"),
-                null,
-                null,
-                null,
-                Map.of("dns_ms", 3.0, "connect_ms", 1.0)),
-            acc);
-    acc =
-        aggregator.add(
-            new Measurement(
-                1,
-                "e2",
-                "p",
-                "t",
-                "http",
-                1,
-                2L,
-                false,
-                new MeasurementError("tls", "certificate expired"),
-                null,
-                null,
-                null,
-                Map.of("dns_ms", 4.0)),
-            acc);
+                1, "x", "probe-1", "web-1", "http", 1, Runs.T0, false, null, null, null, null,
+                Map.of()),
+            acc); // failed without saying where
     SeriesAggregate a = aggregator.getResult(acc);
-    assertThat(a.count()).isEqualTo(3);
+
+    assertThat(a.count()).isEqualTo(5);
     assertThat(a.okCount()).isEqualTo(1);
-    assertThat(a.errorCount()).isEqualTo(2);
-    assertThat(a.errorsByStage()).containsExactly(Map.entry("tls", 2L));
-    assertThat(a.metrics().get("dns_ms").count()).isEqualTo(2);
+    assertThat(a.errorCount()).isEqualTo(4);
+    assertThat(a.errorsByStage())
+        .containsExactly(Map.entry("connect", 1L), Map.entry("tls", 2L), Map.entry("unknown", 1L));
+    // the three failed runs timed DNS and connect before failing: those timings are kept
+    assertThat(a.metrics().get("dns_ms").count()).isEqualTo(4);
+    assertThat(a.metrics().get("connect_ms").count()).isEqualTo(3);
+    assertThat(a.metrics().get("connect_ms").mean()).isEqualTo(1.5);
     assertThat(a.metrics().get("total_ms").count()).isEqualTo(1);
     assertThat(a.maxTier()).isEqualTo(2);
+    assertThat(a.seriesKey()).isEqualTo(new SeriesKey("probe-1", "web-1", "http"));
   }
 
   @Test
-  void mergingTwoHalvesEqualsAccumulatingEverything() {
-    Random random = new Random(7);
-    List<Measurement> all = new ArrayList<>();
-    for (int i = 0; i < 2_000; i++) {
-      all.add(i % 10 == 0 ? failed(i) : http(i, true, Math.exp(2 + random.nextGaussian())));
-    }
+  void valuesASketchMustNotHoldAreCountedAsRejectedPerMetric() {
+    Map<String, Double> metrics = new HashMap<>();
+    metrics.put("total_ms", -1.0); // a negative duration
+    metrics.put("ttfb_ms", Double.NaN);
+    metrics.put("bytes", Double.POSITIVE_INFINITY);
+    metrics.put("status", null);
+    metrics.put("cert_days_left", -3.0); // an expired certificate: negative, and kept
+    metrics.put("dns_ms", 0.0); // zero is a valid duration
+    SeriesAccumulator acc = new SeriesAccumulator();
+    acc.add(withMetrics(0, metrics));
+    acc.add(udp(1, 5.0, -2.0, 7.0)); // a negative RTT is dropped like a loss: 7 pairs with 5
+
+    assertThat(acc.rejectedByMetric())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("total_ms", 1L, "ttfb_ms", 1L, "bytes", 1L, "status", 1L, "rtt_ms", 1L));
+    assertThat(acc.rejectedValues()).isEqualTo(5);
+    SeriesAggregate a = acc.toAggregate(0, 0);
+    assertThat(a.metrics()).containsOnlyKeys("cert_days_left", "dns_ms", "rtt_ms", "ipdv_ms");
+    MetricSummary cert = a.metrics().get("cert_days_left");
+    assertThat(List.of(cert.min(), cert.p50(), cert.p99())).containsOnly(-3.0);
+    assertThat(a.metrics().get("dns_ms").p50()).isEqualTo(0.0);
+    assertThat(a.metrics().get("ipdv_ms").max()).isEqualTo(2.0);
+    assertThat(a.jitterSamples()).isEqualTo(1);
+  }
+
+  @Test
+  void mergingTwoAccumulatorsEqualsAccumulatingEverythingIntoOne() {
+    List<Measurement> all = mixedRuns(new Random(7), 3_000);
     SeriesAccumulator whole = aggregator.createAccumulator();
     SeriesAccumulator left = aggregator.createAccumulator();
     SeriesAccumulator right = aggregator.createAccumulator();
     for (int i = 0; i < all.size(); i++) {
       whole = aggregator.add(all.get(i), whole);
-      if (i % 2 == 0) {
+      if (i < all.size() / 3) {
         left = aggregator.add(all.get(i), left);
       } else {
         right = aggregator.add(all.get(i), right);
@@ -148,132 +206,88 @@ class SeriesAccumulatorTest {
     }
     SeriesAggregate expected = aggregator.getResult(whole);
     SeriesAggregate merged = aggregator.getResult(aggregator.merge(left, right));
-    assertThat(merged.count()).isEqualTo(expected.count());
-    assertThat(merged.errorsByStage()).isEqualTo(expected.errorsByStage());
-    MetricSummary m = merged.metrics().get("total_ms");
-    MetricSummary e = expected.metrics().get("total_ms");
-    assertThat(m.count()).isEqualTo(e.count());
-    assertThat(m.min()).isEqualTo(e.min());
-    assertThat(m.max()).isEqualTo(e.max());
-    assertThat(m.mean()).isCloseTo(e.mean(), within(1e-9));
-    // sketch merges are exact: the same bins, so the same quantiles
-    assertThat(m.p50()).isEqualTo(e.p50());
-    assertThat(m.p99()).isEqualTo(e.p99());
+    assertMergedEquals(merged, expected);
   }
 
   @Test
-  void flinkUsesOurSerializerAndItPreservesEveryField() throws Exception {
-    TypeInformation<SeriesAccumulator> info = TypeInformation.of(SeriesAccumulator.class);
-    TypeSerializer<SeriesAccumulator> serializer =
-        info.createSerializer(new SerializerConfigImpl());
-    assertThat(serializer).isInstanceOf(SeriesAccumulator.Serializer.class);
-
-    SeriesAccumulator acc = aggregator.createAccumulator();
-    acc = aggregator.add(udp(0, 1.0, null, 3.5, 2.0), acc);
-    acc = aggregator.add(failed(1), acc);
-    for (int i = 0; i < 500; i++) {
-      acc = aggregator.add(http(i, true, 10 + i % 37), acc);
+  void rollupsFromFinishedAggregatesEqualAccumulatingEverything() {
+    List<Measurement> all = mixedRuns(new Random(11), 3_000);
+    SeriesAccumulator whole = new SeriesAccumulator();
+    List<SeriesAccumulator> minutes = new ArrayList<>();
+    for (int m = 0; m < 5; m++) {
+      minutes.add(new SeriesAccumulator());
     }
-    DataOutputSerializer out = new DataOutputSerializer(1024);
-    serializer.serialize(acc, out);
-    SeriesAccumulator copy =
-        serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
-    assertThat(aggregator.getResult(copy)).isEqualTo(aggregator.getResult(acc));
-
-    TypeSerializerSnapshot<SeriesAccumulator> snapshot = serializer.snapshotConfiguration();
-    DataOutputSerializer snapOut = new DataOutputSerializer(64);
-    snapshot.writeSnapshot(snapOut);
-    TypeSerializerSnapshot<SeriesAccumulator> restored = new SeriesAccumulator.Snapshot();
-    restored.readSnapshot(
-        snapshot.getCurrentVersion(),
-        new DataInputDeserializer(snapOut.getCopyOfBuffer()),
-        getClass().getClassLoader());
-    assertThat(restored.restoreSerializer()).isInstanceOf(SeriesAccumulator.Serializer.class);
-    assertThat(
-            serializer
-                .snapshotConfiguration()
-                .resolveSchemaCompatibility(restored)
-                .isCompatibleAsIs())
-        .isTrue();
+    for (int i = 0; i < all.size(); i++) {
+      whole.add(all.get(i));
+      minutes.get(i % 5).add(all.get(i));
+    }
+    SeriesAccumulator rollup = new SeriesAccumulator();
+    for (SeriesAccumulator minute : minutes) {
+      // only the finished 1-minute result survives: rebuild from it, as a 5-minute rollup would
+      rollup.merge(SeriesAccumulator.of(minute.toAggregate(1, 2)));
+    }
+    assertMergedEquals(rollup.toAggregate(0, 0), whole.toAggregate(0, 0));
   }
 
-  @Test
-  void aggregatesRoundTripThroughTheirSerializer() throws Exception {
-    TypeSerializer<SeriesAggregate> serializer =
-        TypeInformation.of(SeriesAggregate.class).createSerializer(new SerializerConfigImpl());
-    assertThat(serializer).isInstanceOf(SeriesAggregate.Serializer.class);
-    SeriesAccumulator acc = aggregator.createAccumulator();
-    acc = aggregator.add(udp(0, 1.0, null, 3.5, 2.0), acc);
-    acc = aggregator.add(failed(1), acc);
-    SeriesAggregate a = aggregator.getResult(acc).withWindow(60_000, 120_000);
-    DataOutputSerializer out = new DataOutputSerializer(1024);
-    serializer.serialize(a, out);
-    assertThat(serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer())))
-        .isEqualTo(a);
+  /** Counts and sketches merge exactly; means to rounding; J is the sample-weighted estimate. */
+  private static void assertMergedEquals(SeriesAggregate merged, SeriesAggregate expected) {
+    assertThat(merged.seriesKey()).isEqualTo(expected.seriesKey());
+    assertThat(merged.count()).isEqualTo(expected.count());
+    assertThat(merged.okCount()).isEqualTo(expected.okCount());
+    assertThat(merged.errorsByStage()).isEqualTo(expected.errorsByStage()).isNotEmpty();
+    assertThat(merged.packetsSent()).isEqualTo(expected.packetsSent());
+    assertThat(merged.packetsReceived()).isEqualTo(expected.packetsReceived());
+    assertThat(merged.lossPct()).isEqualTo(expected.lossPct());
+    assertThat(merged.jitterSamples()).isEqualTo(expected.jitterSamples());
+    assertThat(merged.jitterMs()).isCloseTo(expected.jitterMs(), within(0.5 * expected.jitterMs()));
+    assertThat(merged.maxTier()).isEqualTo(expected.maxTier());
+    assertThat(merged.metrics().keySet())
+        .isEqualTo(expected.metrics().keySet())
+        .contains("total_ms", "dns_ms", "rtt_ms", "ipdv_ms");
+    for (String name : expected.metrics().keySet()) {
+      MetricSummary m = merged.metrics().get(name);
+      MetricSummary e = expected.metrics().get(name);
+      assertThat(m.count()).as(name).isEqualTo(e.count());
+      assertThat(m.min()).as(name).isEqualTo(e.min());
+      assertThat(m.max()).as(name).isEqualTo(e.max());
+      assertThat(m.mean()).as(name).isCloseTo(e.mean(), within(1e-9 * Math.abs(e.mean())));
+      // a DDSketch merge adds bin counts: the same bins, so the same quantiles
+      assertThat(new double[] {m.p50(), m.p90(), m.p95(), m.p99()})
+          .as(name)
+          .containsExactly(e.p50(), e.p90(), e.p95(), e.p99());
+    }
+  }
+
+  /**
+   * HTTP runs (some failed) and UDP runs with losses in one accumulator: it does not check the
+   * series, and this way every field takes part.
+   */
+  private static List<Measurement> mixedRuns(Random random, int n) {
+    List<Measurement> all = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      switch (i % 10) {
+        case 0 -> all.add(failed(i, i % 20 == 0 ? "timeout" : "tls", 1 + i % 3));
+        case 1, 2 -> {
+          Double[] rtts = new Double[5];
+          for (int p = 0; p < rtts.length; p++) {
+            rtts[p] = random.nextInt(8) == 0 ? null : 20 + random.nextGaussian() + p;
+          }
+          all.add(udp(i, rtts));
+        }
+        default -> all.add(http(i, Math.exp(2 + random.nextGaussian())));
+      }
+    }
+    return all;
   }
 
   private static void assertWithinOnePercent(double actual, double exact) {
     assertThat(Math.abs(actual - exact) / exact)
-        .as("relative error of %s vs %s", actual, exact)
+        .as("relative error of %s against the exact %s", actual, exact)
         .isLessThanOrEqualTo(0.01);
   }
 
-  /** The lower order statistic at rank ceil(q * n), as DDSketch defines its quantiles. */
-  private static double exactQuantile(double[] sorted, double q) {
-    int rank = (int) Math.floor(q * (sorted.length - 1));
-    return sorted[rank];
-  }
-
-  static Measurement http(int i, boolean ok, double totalMs) {
-    return new Measurement(
-        1,
-        "e" + i,
-        "probe-1",
-        "web-1",
-        "http",
-        1,
-        1000L + i,
-        ok,
-        null,
-        null,
-        null,
-        null,
-        Map.of("total_ms", totalMs));
-  }
-
-  static Measurement failed(int i) {
-    return new Measurement(
-        1,
-        "f" + i,
-        "probe-1",
-        "web-1",
-        "http",
-        1,
-        1000L + i,
-        false,
-        new MeasurementError("timeout", "no response within 5000 ms"),
-        null,
-        null,
-        null,
-        Map.of("dns_ms", 1.0));
-  }
-
-  static Measurement udp(int i, Double... rtts) {
-    List<Double> list = Arrays.asList(rtts);
-    int received = (int) list.stream().filter(java.util.Objects::nonNull).count();
-    return new Measurement(
-        1,
-        "u" + i,
-        "probe-1",
-        "echo",
-        "udp",
-        1,
-        1000L + i,
-        received > 0,
-        null,
-        list,
-        list.size(),
-        received,
-        Map.of());
+  /** The order statistic of rank q·(n−1), rounded down: what DDSketch's quantile approximates. */
+  private static double orderStatistic(double[] sorted, double q) {
+    return sorted[(int) Math.floor(q * (sorted.length - 1))];
   }
 }

@@ -1,0 +1,171 @@
+package net.qoe.job.baseline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.DayOfWeek;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.TemporalAdjusters;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import net.qoe.job.window.SeriesAccumulator;
+import net.qoe.job.window.SeriesAggregate;
+import net.qoe.kafka.message.Measurement;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class SeriesBaselinesTest {
+
+  private static final long MINUTE = 60_000;
+
+  /** Monday 2026-01-05 00:00 UTC. */
+  private static final long MONDAY =
+      LocalDateTime.of(2026, 1, 5, 0, 0)
+          .with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY))
+          .toInstant(ZoneOffset.UTC)
+          .toEpochMilli();
+
+  private final BaselinePolicy policy = BaselinePolicy.defaults();
+  private final Random random = new Random(3);
+
+  @Test
+  void scoresNothingUntilWarmAndSizesTheWarmUpInSamples() {
+    SeriesBaselines.Baselines b = new SeriesBaselines.Baselines();
+    // one measurement per window: 20 windows are not 30 samples yet
+    for (int w = 0; w < 30; w++) {
+      assertThat(SeriesBaselines.score(b, window(MONDAY + w * MINUTE, 1, 50), policy).scores())
+          .isEmpty();
+    }
+    assertThat(SeriesBaselines.score(b, window(MONDAY + 30 * MINUTE, 1, 50), policy).scores())
+        .containsKey(Headlines.TOTAL);
+
+    // six per window: warm after the 20-window minimum
+    SeriesBaselines.Baselines busy = new SeriesBaselines.Baselines();
+    for (int w = 0; w < 20; w++) {
+      assertThat(SeriesBaselines.score(busy, window(MONDAY + w * MINUTE, 6, 50), policy).scores())
+          .isEmpty();
+    }
+    assertThat(SeriesBaselines.score(busy, window(MONDAY + 20 * MINUTE, 6, 50), policy).scores())
+        .isNotEmpty();
+  }
+
+  @Test
+  void aTargetThatIsAlwaysSlowAtNineOnMondaysIsNormalThenButNotOnTuesday() {
+    SeriesBaselines.Baselines b = new SeriesBaselines.Baselines();
+    // three weeks: 50 ms, except Mondays 09:00-10:00 at 200 ms
+    for (int week = 0; week < 3; week++) {
+      for (long m = 0; m < 7 * 24 * 60; m += 5) {
+        long t = MONDAY + week * 7 * 24 * 60 * MINUTE + m * MINUTE;
+        boolean mondayNine = m >= 9 * 60 && m < 10 * 60;
+        SeriesBaselines.score(b, window(t, 4, mondayNine ? 200 : 50), policy);
+      }
+    }
+    long fourthMonday = MONDAY + 3 * 7 * 24 * 60 * MINUTE;
+    ScoredWindow mondayNine =
+        SeriesBaselines.score(
+            b, window(fourthMonday + 9 * 60 * MINUTE + 30 * MINUTE, 4, 200), policy);
+    assertThat(mondayNine.anomalous()).isFalse();
+    ScoredWindow tuesdayNine =
+        SeriesBaselines.score(
+            b, window(fourthMonday + (24 + 9) * 60 * MINUTE + 30 * MINUTE, 4, 200), policy);
+    assertThat(tuesdayNine.anomalous()).isTrue();
+    assertThat(tuesdayNine.worst()).isEqualTo(Headlines.TOTAL);
+    assertThat(tuesdayNine.scores().get(Headlines.TOTAL).expected()).isBetween(45.0, 60.0);
+  }
+
+  @Test
+  void anomalousWindowsDoNotTeachTheBaseline() throws Exception {
+    SeriesBaselines.Baselines b = warm();
+    String before = b.get(Headlines.TOTAL).learnedState();
+    ScoredWindow spike = SeriesBaselines.score(b, window(MONDAY + 100 * MINUTE, 4, 400), policy);
+    assertThat(spike.anomalous()).isTrue();
+    assertThat(spike.maxScore()).isGreaterThan(policy.anomalyScore());
+    assertThat(b.get(Headlines.TOTAL).learnedState()).isEqualTo(before);
+    // a normal window does
+    assertThat(SeriesBaselines.score(b, window(MONDAY + 101 * MINUTE, 4, 51), policy).anomalous())
+        .isFalse();
+    assertThat(b.get(Headlines.TOTAL).learnedState()).isNotEqualTo(before);
+  }
+
+  @Test
+  void baselinesSurviveARestoreFromACheckpoint() throws Exception {
+    OperatorSubtaskState snapshot;
+    List<ScoredWindow> firstRun = new ArrayList<>();
+    try (var h = harness(null)) {
+      for (int w = 0; w < 40; w++) {
+        h.processElement(window(MONDAY + w * MINUTE, 4, 50 + random.nextGaussian()), w);
+      }
+      snapshot = h.snapshot(1, 40);
+      h.processElement(window(MONDAY + 40 * MINUTE, 4, 300), 40);
+      firstRun.addAll(h.extractOutputValues());
+    }
+    try (var h = harness(snapshot)) {
+      h.processElement(window(MONDAY + 40 * MINUTE, 4, 300), 40);
+      ScoredWindow afterRestore = h.extractOutputValues().get(0);
+      assertThat(afterRestore).isEqualTo(firstRun.get(firstRun.size() - 1));
+      assertThat(afterRestore.anomalous()).isTrue();
+    }
+  }
+
+  private KeyedOneInputStreamOperatorTestHarness<String, SeriesAggregate, ScoredWindow> harness(
+      OperatorSubtaskState restore) throws Exception {
+    var h =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(new SeriesBaselines(policy)),
+            a -> a.seriesKey().toString(),
+            Types.STRING);
+    h.setup();
+    if (restore != null) {
+      h.initializeState(restore);
+    }
+    h.open();
+    return h;
+  }
+
+  private SeriesBaselines.Baselines warm() {
+    SeriesBaselines.Baselines b = new SeriesBaselines.Baselines();
+    for (int w = 0; w < 60; w++) {
+      SeriesBaselines.score(b, window(MONDAY + w * MINUTE, 4, 50 + random.nextGaussian()), policy);
+    }
+    return b;
+  }
+
+  @Test
+  void aBaselineSurvivesItsSerializer() throws Exception {
+    MetricBaseline b = warm().get(Headlines.TOTAL);
+    var out = new org.apache.flink.core.memory.DataOutputSerializer(4096);
+    b.write(out);
+    MetricBaseline copy =
+        MetricBaseline.read(
+            new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
+    assertThat(copy).isEqualTo(b);
+    assertThat(copy.learnedState()).isEqualTo(b.learnedState());
+  }
+
+  static SeriesAggregate window(long start, int runs, double totalMs) {
+    SeriesAccumulator acc = new SeriesAccumulator();
+    for (int i = 0; i < runs; i++) {
+      acc.add(
+          new Measurement(
+              1,
+              "e" + i,
+              "probe-a",
+              "web",
+              "http",
+              1,
+              start + i,
+              true,
+              null,
+              null,
+              null,
+              null,
+              Map.of("total_ms", totalMs)));
+    }
+    return acc.toAggregate(start, start + MINUTE);
+  }
+}

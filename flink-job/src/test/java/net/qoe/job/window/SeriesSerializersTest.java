@@ -1,0 +1,203 @@
+package net.qoe.job.window;
+
+import static net.qoe.job.window.Runs.failed;
+import static net.qoe.job.window.Runs.http;
+import static net.qoe.job.window.Runs.udp;
+import static net.qoe.job.window.Runs.withMetrics;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.Random;
+import net.qoe.job.types.CodecTypeInfo;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+/** The window types travel and sit in state through our own serializers, never Kryo. */
+class SeriesSerializersTest {
+
+  @Test
+  void flinkFindsOurTypeInformationForTheAccumulator() {
+    TypeInformation<SeriesAccumulator> info = TypeInformation.of(SeriesAccumulator.class);
+    assertThat(info)
+        .isInstanceOf(CodecTypeInfo.class)
+        .isEqualTo(SeriesAccumulatorTypeInfoFactory.TYPE);
+    assertThat(info.createSerializer(new SerializerConfigImpl()))
+        .isInstanceOf(SeriesAccumulatorSerializer.class);
+  }
+
+  @Test
+  void anAccumulatorRoundTripsWithEveryField() throws IOException {
+    SeriesAccumulator acc = richAccumulator();
+    TypeSerializer<SeriesAccumulator> serializer =
+        TypeInformation.of(SeriesAccumulator.class).createSerializer(new SerializerConfigImpl());
+
+    byte[] bytes = serialize(serializer, acc);
+    SeriesAccumulator copy = serializer.deserialize(new DataInputDeserializer(bytes));
+
+    assertSameState(copy, acc);
+    assertThat(serialize(serializer, copy)).isEqualTo(bytes);
+    // The decoded sketches keep their mapping: they still merge with fresh ones.
+    copy.merge(richAccumulator());
+    assertThat(copy.count()).isEqualTo(2 * acc.count());
+  }
+
+  @Test
+  void anEmptyAccumulatorRoundTrips() throws IOException {
+    SeriesAccumulatorSerializer serializer = new SeriesAccumulatorSerializer();
+    SeriesAccumulator copy =
+        serializer.deserialize(
+            new DataInputDeserializer(serialize(serializer, new SeriesAccumulator())));
+    assertSameState(copy, new SeriesAccumulator());
+  }
+
+  @Test
+  void copiesShareNothingWithTheOriginal() {
+    SeriesAccumulator acc = richAccumulator();
+    SeriesAggregate before = acc.toAggregate(0, 0);
+    SeriesAccumulator copy = new SeriesAccumulatorSerializer().copy(acc);
+    assertSameState(copy, acc);
+    copy.add(http(99, 1_000.0));
+    copy.add(failed(100, "dns", 3));
+    copy.add(udp(101, 1.0, 900.0));
+    assertThat(acc.toAggregate(0, 0)).isEqualTo(before);
+  }
+
+  @Test
+  void anAccumulatorInAnUnknownFormatIsAnErrorNotGarbage() {
+    byte[] bytes = serialize(new SeriesAccumulatorSerializer(), richAccumulator());
+    bytes[0] = 9;
+    assertThatThrownBy(
+            () -> new SeriesAccumulatorSerializer().deserialize(new DataInputDeserializer(bytes)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("format 9");
+  }
+
+  @Test
+  void theAccumulatorSerializerSnapshotRestoresIt() throws IOException {
+    assertSnapshotRestores(new SeriesAccumulatorSerializer(), SeriesAccumulatorSerializer.class);
+  }
+
+  @Test
+  void flinkFindsOurTypeInformationForTheAggregate() {
+    TypeInformation<SeriesAggregate> info = TypeInformation.of(SeriesAggregate.class);
+    assertThat(info).isInstanceOf(CodecTypeInfo.class).isEqualTo(SeriesAggregate.TYPE);
+    assertThat(info.createSerializer(new SerializerConfigImpl()))
+        .isInstanceOf(SeriesAggregate.Serializer.class);
+  }
+
+  @Test
+  void anAggregateRoundTripsWithEveryField() throws IOException {
+    TypeSerializer<SeriesAggregate> serializer =
+        TypeInformation.of(SeriesAggregate.class).createSerializer(new SerializerConfigImpl());
+    SeriesAggregate withPackets = richAccumulator().toAggregate(60_000, 120_000);
+    assertThat(withPackets.lossPct()).isNotNull();
+    assertThat(withPackets.jitterMs()).isNotNull();
+    SeriesAggregate withoutPackets = withoutPackets();
+    assertThat(withoutPackets.lossPct()).isNull();
+    assertThat(withoutPackets.jitterMs()).isNull();
+
+    for (SeriesAggregate a : new SeriesAggregate[] {withPackets, withoutPackets}) {
+      SeriesAggregate copy =
+          serializer.deserialize(new DataInputDeserializer(serialize(serializer, a)));
+      assertThat(copy).isEqualTo(a);
+      assertThat(copy.metrics()).isEqualTo(a.metrics()); // byte-for-byte sketches
+      assertThat(copy.metrics().get("dns_ms").decodeSketch().getValueAtQuantile(0.5))
+          .isEqualTo(a.metrics().get("dns_ms").decodeSketch().getValueAtQuantile(0.5));
+    }
+  }
+
+  @Test
+  void theAggregateSerializerSnapshotRestoresIt() throws IOException {
+    assertSnapshotRestores(new SeriesAggregate.Serializer(), SeriesAggregate.Serializer.class);
+  }
+
+  /** Written and read the way checkpoints do, by class name through the no-arg constructor. */
+  static <T> void assertSnapshotRestores(TypeSerializer<T> serializer, Class<?> serializerClass)
+      throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    TypeSerializerSnapshot.writeVersionedSnapshot(out, serializer.snapshotConfiguration());
+    TypeSerializerSnapshot<T> restored =
+        TypeSerializerSnapshot.readVersionedSnapshot(
+            new DataInputDeserializer(out.getCopyOfBuffer()),
+            SeriesSerializersTest.class.getClassLoader());
+    assertThat(restored.restoreSerializer()).isInstanceOf(serializerClass).isEqualTo(serializer);
+    assertThat(
+            serializer
+                .snapshotConfiguration()
+                .resolveSchemaCompatibility(restored)
+                .isCompatibleAsIs())
+        .isTrue();
+  }
+
+  /** Every field set: errors, rejected values, negative and zero metrics, packets, jitter. */
+  static SeriesAccumulator richAccumulator() {
+    SeriesAccumulator acc = new SeriesAccumulator();
+    Random random = new Random(3);
+    for (int i = 0; i < 500; i++) {
+      acc.add(http(i, Math.exp(3 + 0.8 * random.nextGaussian())));
+    }
+    acc.add(failed(500, "tls", 2));
+    acc.add(failed(501, "timeout", 1));
+    acc.add(udp(502, 10.0, 12.0, null, 11.0, -1.0));
+    acc.add(udp(503, null, null));
+    acc.add(withMetrics(504, Map.of("cert_days_left", -2.0, "total_ms", -5.0, "dns_ms", 0.0)));
+    return acc;
+  }
+
+  private static SeriesAggregate withoutPackets() {
+    SeriesAccumulator acc = new SeriesAccumulator();
+    acc.add(http(0, 12.5));
+    acc.add(failed(1, "dns", 1));
+    return acc.toAggregate(0, 60_000);
+  }
+
+  static void assertSameState(SeriesAccumulator actual, SeriesAccumulator expected) {
+    assertThat(actual.probeId).isEqualTo(expected.probeId);
+    assertThat(actual.target).isEqualTo(expected.target);
+    assertThat(actual.test).isEqualTo(expected.test);
+    assertThat(actual.count).isEqualTo(expected.count);
+    assertThat(actual.okCount).isEqualTo(expected.okCount);
+    assertThat(actual.maxTier).isEqualTo(expected.maxTier);
+    assertThat(actual.packetsSent).isEqualTo(expected.packetsSent);
+    assertThat(actual.packetsReceived).isEqualTo(expected.packetsReceived);
+    assertThat(actual.errorsByStage).isEqualTo(expected.errorsByStage);
+    assertThat(actual.rejectedByMetric).isEqualTo(expected.rejectedByMetric);
+    assertThat(actual.jitter.jitter()).isEqualTo(expected.jitter.jitter());
+    assertThat(actual.jitter.samples()).isEqualTo(expected.jitter.samples());
+    assertThat(actual.metrics.keySet()).isEqualTo(expected.metrics.keySet());
+    expected.metrics.forEach(
+        (name, e) -> {
+          SeriesAccumulator.MetricAccumulator a = actual.metrics.get(name);
+          assertThat(a.count).as(name).isEqualTo(e.count);
+          assertThat(a.min).as(name).isEqualTo(e.min);
+          assertThat(a.max).as(name).isEqualTo(e.max);
+          assertThat(a.sum).as(name).isEqualTo(e.sum);
+          assertThat(Sketches.encode(a.sketch)).as(name).isEqualTo(Sketches.encode(e.sketch));
+          double[] q = {0.01, 0.5, 0.9, 0.95, 0.99, 1};
+          assertThat(a.sketch.getValuesAtQuantiles(q))
+              .as(name)
+              .containsExactly(e.sketch.getValuesAtQuantiles(q));
+        });
+    // and what a window reports from it
+    if (expected.count > 0) {
+      assertThat(actual.toAggregate(0, 0)).isEqualTo(expected.toAggregate(0, 0));
+    }
+  }
+
+  private static <T> byte[] serialize(TypeSerializer<T> serializer, T value) {
+    try {
+      DataOutputSerializer out = new DataOutputSerializer(1024);
+      serializer.serialize(value, out);
+      return out.getCopyOfBuffer();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+}

@@ -1,10 +1,14 @@
 package net.qoe.job;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import net.qoe.job.config.JobConfig;
 import net.qoe.job.dedupe.DropDuplicates;
+import net.qoe.job.escalation.AutoPerfConfig;
+import net.qoe.job.escalation.TierEscalator;
+import net.qoe.job.escalation.TierTransition;
 import net.qoe.job.ingest.IngestResult;
 import net.qoe.job.ingest.MeasurementDeserializer;
 import net.qoe.job.ingest.MessageTypes;
@@ -13,6 +17,7 @@ import net.qoe.job.rollup.LatestPerWindow;
 import net.qoe.job.rollup.MergeAggregates;
 import net.qoe.job.rollup.Resolution;
 import net.qoe.job.rollup.StampRollupWindow;
+import net.qoe.job.sink.EscalationSinks;
 import net.qoe.job.sink.Sinks;
 import net.qoe.job.window.AttachWindow;
 import net.qoe.job.window.LateMeasurements;
@@ -20,8 +25,10 @@ import net.qoe.job.window.SeriesAggregate;
 import net.qoe.job.window.SeriesAggregator;
 import net.qoe.kafka.message.DeadLetter;
 import net.qoe.kafka.message.Measurement;
+import net.qoe.kafka.serde.MessageSigner;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -56,6 +63,14 @@ public final class QoeJob {
   private final Sink<SeriesAggregate> aggregateSink;
   private final Sink<DeadLetter> deadLetterSink;
   private final Map<Resolution, Sink<SeriesAggregate>> rollupSinks;
+  private Escalation escalation;
+
+  /**
+   * AutoPerf: the state machine's policy, where its commands go (null: record only), and where the
+   * transition history goes.
+   */
+  public record Escalation(
+      AutoPerfConfig policy, Sink<TierTransition> commands, Sink<TierTransition> history) {}
 
   /** The job without rollups: measurements to base-window aggregates and dead letters. */
   public QoeJob(
@@ -87,15 +102,38 @@ public final class QoeJob {
     return new QoeJob(config, source, aggregateSink, deadLetterSink, sinks);
   }
 
-  /** The job with its production parts: Kafka in, Postgres and the dead-letter topic out. */
+  /** Adds tier escalation to the job. */
+  public QoeJob withEscalation(Escalation escalation) {
+    this.escalation = escalation;
+    return this;
+  }
+
+  /**
+   * The job with its production parts: Kafka in, Postgres and the dead-letter topic out, rollups,
+   * and AutoPerf escalation (signed commands only when a command secret is configured).
+   */
   public static QoeJob withKafkaAndPostgres(JobConfig config) {
     Map<Resolution, Sink<SeriesAggregate>> rollups = new EnumMap<>(Resolution.class);
     for (Resolution r : Resolution.values()) {
       rollups.put(r, Sinks.rollups(config, r));
     }
+    AutoPerfConfig policy =
+        AutoPerfConfig.load(
+            config.autoperfConfig().isEmpty() ? null : Path.of(config.autoperfConfig()),
+            System.getenv());
+    Sink<TierTransition> commands =
+        config.commandSecret().isEmpty()
+            ? null
+            : EscalationSinks.commands(
+                config.bootstrapServers(),
+                config.commandsTopic(),
+                MessageSigner.fromSecret(config.commandSecret()),
+                config.groupId() + "-commands");
     return new QoeJob(
             config, kafkaSource(config), Sinks.aggregates(config), Sinks.deadLetters(config))
-        .withRollupSinks(rollups);
+        .withRollupSinks(rollups)
+        .withEscalation(
+            new Escalation(policy, commands, EscalationSinks.history(Sinks.connection(config))));
   }
 
   public static KafkaSource<IngestResult> kafkaSource(JobConfig config) {
@@ -173,6 +211,27 @@ public final class QoeJob {
         }
         finer = rolled;
       }
+    }
+
+    if (escalation != null) {
+      SingleOutputStreamOperator<TierTransition> transitions =
+          aggregates
+              .connect(unique)
+              .keyBy(SeriesAggregate::probeId, Measurement::probeId, Types.STRING)
+              .process(new TierEscalator(escalation.policy()))
+              .returns(TypeInformation.of(TierTransition.class))
+              .name("autoperf escalation")
+              .uid("autoperf-escalation");
+      if (escalation.commands() != null) {
+        transitions.sinkTo(escalation.commands()).name("tier commands").uid("sink-commands");
+      }
+      transitions
+          .filter(t -> !t.isRefresh())
+          .name("tier changes")
+          .uid("tier-changes")
+          .sinkTo(escalation.history())
+          .name("postgres tier_transitions")
+          .uid("sink-tier-transitions");
     }
 
     DataStream<DeadLetter> late =

@@ -40,6 +40,36 @@ final class LiveTable {
   private final DataSource dataSource;
   private final PrintStream out;
   private Timestamp lastPrinted;
+  private Timestamp lastTransition = new Timestamp(0);
+
+  /** Prints AutoPerf tier changes decided by the job since the last call. */
+  int printNewTransitions() throws SQLException {
+    int n = 0;
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement st =
+            c.prepareStatement(
+                "SELECT at, probe_id, target, from_tier, to_tier, reason FROM tier_transitions"
+                    + " WHERE at > ? ORDER BY at")) {
+      st.setTimestamp(1, lastTransition);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          lastTransition = rs.getTimestamp(1);
+          out.printf(
+              Locale.ROOT,
+              "%n[autoperf] %s %s -> %s: tier %d -> %d (%s)%n",
+              TIME.format(lastTransition.toInstant()),
+              rs.getString(2),
+              rs.getString(3),
+              rs.getInt(4),
+              rs.getInt(5),
+              rs.getString(6));
+          n++;
+        }
+      }
+    }
+    out.flush();
+    return n;
+  }
 
   LiveTable(DataSource dataSource, PrintStream out) {
     this.dataSource = dataSource;

@@ -44,6 +44,9 @@ public final class LocalStack implements AutoCloseable {
   private JobID jobId;
   private LocalTargets targets;
 
+  /** Signs the job's tier commands; made up per run, as nothing outside this JVM needs it. */
+  private final String commandSecret = java.util.UUID.randomUUID().toString();
+
   LocalStack(StackOptions options, PrintStream out) throws IOException {
     this.options = options;
     this.out = out;
@@ -195,6 +198,7 @@ public final class LocalStack implements AutoCloseable {
       }
       targets.tick();
       table.printIfNew();
+      table.printNewTransitions();
       var status = flink.status(jobId);
       if (status.isGloballyTerminalState()) {
         throw new IllegalStateException("the Flink job ended: " + status);

@@ -37,7 +37,8 @@ record StackOptions(
         --kafka-port N          embedded Kafka port (default 9092)
         --fault-after D         when the scripted latency fault starts (default 60s)
         --fault-length D        how long it lasts (default 60s)
-        --fault-delay-ms N      latency it adds to the HTTP target (default 300)
+        --fault-delay-ms N      latency it adds to the HTTP target (default 2500: over AutoPerf's
+                                2000 ms HTTP threshold, so the pair escalates to tier 2)
       durations: 500ms, 10s, 2m, 1h
       """;
 
@@ -74,7 +75,7 @@ record StackOptions(
             port(get.apply("kafka-port", null), 9092, "--kafka-port", problems),
             duration(get.apply("fault-after", null), "60s", "--fault-after", problems),
             duration(get.apply("fault-length", null), "60s", "--fault-length", problems),
-            port(get.apply("fault-delay-ms", null), 300, "--fault-delay-ms", problems));
+            port(get.apply("fault-delay-ms", null), 2500, "--fault-delay-ms", problems));
     flags.keySet().forEach(f -> problems.add("--" + f + ": unknown option"));
     if (o.window().isZero()) {
       problems.add("--window: must be greater than zero");

@@ -57,6 +57,7 @@ class JobJarSubmissionIT {
   private static EmbeddedDatabase db;
   private static final List<Process> cluster = new ArrayList<>();
   private static String rest;
+  private static boolean failed;
 
   @BeforeAll
   static void startKafkaPostgresAndASessionCluster() throws Exception {
@@ -133,8 +134,10 @@ class JobJarSubmissionIT {
     if (kafka != null) {
       kafka.close();
     }
-    try (var paths = Files.walk(tmp)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    if (!failed) {
+      try (var paths = Files.walk(tmp)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
   }
 
@@ -225,7 +228,7 @@ class JobJarSubmissionIT {
 
     // 10 measurements, 300 ms apart from an even 2 s boundary: windows of 7 and 3
     await(
-        Duration.ofSeconds(60),
+        Duration.ofSeconds(120),
         () -> "7,3".equals(windowCounts()),
         "rows for the two windows in Postgres");
     assertThat(windowCounts()).isEqualTo("7,3");
@@ -350,6 +353,7 @@ class JobJarSubmissionIT {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!Boolean.TRUE.equals(condition.get())) {
       if (System.nanoTime() > deadline) {
+        failed = true;
         throw new AssertionError(
             "timed out after "
                 + timeout.toSeconds()

@@ -1,5 +1,7 @@
 package net.qoe.probe;
 
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -7,11 +9,16 @@ import net.qoe.probe.config.ConfigException;
 import net.qoe.probe.config.ProbeConfig;
 import net.qoe.probe.config.TargetConfig;
 import net.qoe.probe.config.TestSpec;
+import net.qoe.probe.publish.DeliveryStats;
+import net.qoe.probe.publish.DiskSpool;
 import net.qoe.probe.publish.KafkaMeasurementSink;
 import net.qoe.probe.publish.MeasurementSink;
+import net.qoe.probe.publish.SpooledKafkaSink;
 import net.qoe.probe.schedule.RunStats;
 import net.qoe.probe.schedule.TestScheduler;
 import net.qoe.probe.schedule.TestScheduler.ScheduledTest;
+import net.qoe.probe.status.StatusServer;
+import net.qoe.probe.status.TestCounts;
 import net.qoe.probe.tests.ProbeTest;
 import net.qoe.probe.tests.ProbeTests;
 
@@ -28,10 +35,20 @@ public final class Probe implements AutoCloseable {
   private final ProbeConfig config;
   private final TestScheduler scheduler;
   private final MeasurementSink ownedSink;
+  private final TestCounts counts;
+  private final MeasurementSink sink;
+  private StatusServer status;
 
-  private Probe(ProbeConfig config, TestScheduler scheduler, MeasurementSink ownedSink) {
+  private Probe(
+      ProbeConfig config,
+      MeasurementSink sink,
+      TestCounts counts,
+      ProbeTests tests,
+      MeasurementSink ownedSink) {
     this.config = config;
-    this.scheduler = scheduler;
+    this.sink = sink;
+    this.counts = counts;
+    this.scheduler = scheduler(config, counts, tests);
     this.ownedSink = ownedSink;
   }
 
@@ -42,17 +59,23 @@ public final class Probe implements AutoCloseable {
 
   /** As {@link #create(ProbeConfig, MeasurementSink)}, with other test implementations. */
   public static Probe create(ProbeConfig config, MeasurementSink sink, ProbeTests tests) {
-    return new Probe(config, scheduler(config, sink, tests), null);
+    return new Probe(config, sink, new TestCounts(sink), tests, null);
   }
 
   /**
    * A probe publishing to the Kafka of its configuration; closing the probe closes the producer.
    */
   public static Probe withKafka(ProbeConfig config) {
-    KafkaMeasurementSink kafka =
-        new KafkaMeasurementSink(config.kafka(), "qoe-probe-" + config.probeId());
+    String clientId = "qoe-probe-" + config.probeId();
+    MeasurementSink kafka =
+        config.spool() == null
+            ? new KafkaMeasurementSink(config.kafka(), clientId)
+            : new SpooledKafkaSink(
+                config.kafka(),
+                clientId,
+                DiskSpool.open(Path.of(config.spool().dir()), config.spool().maxBytes()));
     try {
-      return new Probe(config, scheduler(config, kafka, ProbeTests.standard()), kafka);
+      return new Probe(config, kafka, new TestCounts(kafka), ProbeTests.standard(), kafka);
     } catch (RuntimeException e) {
       kafka.close();
       throw e;
@@ -92,8 +115,23 @@ public final class Probe implements AutoCloseable {
 
   /** Starts the schedules; returns this. */
   public Probe start() {
+    if (config.status() != null) {
+      status =
+          new StatusServer(
+                  config.status(),
+                  config.probeId(),
+                  counts,
+                  scheduler::stats,
+                  sink instanceof DeliveryStats d ? d : null)
+              .start();
+    }
     scheduler.start();
     return this;
+  }
+
+  /** Where the status server listens, when the configuration asks for one and it started. */
+  public Optional<InetSocketAddress> statusAddress() {
+    return Optional.ofNullable(status).map(StatusServer::address);
   }
 
   public ProbeConfig config() {
@@ -111,6 +149,9 @@ public final class Probe implements AutoCloseable {
   @Override
   public void close() {
     scheduler.close();
+    if (status != null) {
+      status.close();
+    }
     if (ownedSink != null) {
       ownedSink.close();
     }

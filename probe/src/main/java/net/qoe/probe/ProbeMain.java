@@ -19,6 +19,7 @@ import net.qoe.probe.config.ProbeConfig;
 import net.qoe.probe.config.TargetConfig;
 import net.qoe.probe.config.TestSpec;
 import net.qoe.probe.responder.Responder;
+import net.qoe.probe.responder.TcpSink;
 import net.qoe.probe.tests.ProbeTest;
 import net.qoe.probe.tests.ProbeTests;
 import net.qoe.probe.tests.TestContext;
@@ -42,10 +43,13 @@ public final class ProbeMain {
       usage:
         qoe-probe run --config probe.yml [--bootstrap-servers host:port,...] [--probe-id ID]
             measure the configured targets and publish to Kafka until stopped (Ctrl-C)
-        qoe-probe serve [--udp-port 2000] [--bind 0.0.0.0]
-            answer udp tests: echo their packets until stopped (Ctrl-C)
-        qoe-probe once http|tcp|udp URL|HOST:PORT [--timeout-ms 5000] [--insecure-skip-verify]
-                  [--probe-id ID]
+        qoe-probe serve [--udp-port 2000] [--tcp-port 2001] [--bind 0.0.0.0]
+            answer udp tests (echo) and bandwidth tests (TCP sink) until stopped (Ctrl-C)
+        qoe-probe once http|tcp|udp|tls|dns|port_scan|ping|extended_ping|traceroute|bandwidth|script|system
+                  URL|HOST[:PORT]|NAME
+                  [--timeout-ms 5000] [--insecure-skip-verify] [--probe-id ID]
+                  [--query NAME] [--record-type A|AAAA] (dns: HOST is the resolver)
+                  [--ports 22,80,443] (port_scan) [--script PATH] (script)
             run one test now and print its measurement as JSON
 
       environment: AUTOPERF_INTERVAL (default interval, s), QOE_PROBE_ID, QOE_BOOTSTRAP_SERVERS;
@@ -86,10 +90,13 @@ public final class ProbeMain {
       return switch (args[0]) {
         case "run" ->
             run(Args.parse(args, Set.of("config", "bootstrap-servers", "probe-id"), Set.of()));
-        case "serve" -> serve(Args.parse(args, Set.of("udp-port", "bind"), Set.of()));
+        case "serve" -> serve(Args.parse(args, Set.of("udp-port", "tcp-port", "bind"), Set.of()));
         case "once" ->
             once(
-                Args.parse(args, Set.of("timeout-ms", "probe-id"), Set.of("insecure-skip-verify")));
+                Args.parse(
+                    args,
+                    Set.of("timeout-ms", "probe-id", "query", "record-type", "ports", "script"),
+                    Set.of("insecure-skip-verify")));
         case "help", "--help", "-h" -> {
           out.print(USAGE_TEXT);
           yield OK;
@@ -133,6 +140,7 @@ public final class ProbeMain {
   private int serve(Args args) throws UsageException {
     args.expectPositional(0);
     int port = args.intOption("udp-port", Responder.DEFAULT_UDP_PORT, 0, 65535);
+    int tcpPort = args.intOption("tcp-port", TcpSink.DEFAULT_TCP_PORT, 0, 65535);
     String bind = args.optionOr("bind", "0.0.0.0");
     Responder responder = new Responder(bind, port);
     try {
@@ -141,9 +149,34 @@ public final class ProbeMain {
       err.println("cannot listen on udp " + bind + ":" + port + ": " + e.getMessage());
       return FAILED;
     }
+    TcpSink sink = new TcpSink(bind, tcpPort);
+    try {
+      sink.start();
+    } catch (IOException | IllegalArgumentException e) {
+      err.println("cannot listen on tcp " + bind + ":" + tcpPort + ": " + e.getMessage());
+      responder.close();
+      return FAILED;
+    }
     err.println(
-        "responder: UDP echo on " + bind + ":" + responder.udpPort() + " (Ctrl-C stops it)");
-    awaitShutdown("responder", responder::close);
+        "responder: UDP echo on "
+            + bind
+            + ":"
+            + responder.udpPort()
+            + ", TCP bandwidth sink on "
+            + bind
+            + ":"
+            + sink.port()
+            + " (Ctrl-C stops it)");
+    awaitShutdown(
+        "responder",
+        () -> {
+          responder.close();
+          try {
+            sink.close();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
     return OK;
   }
 
@@ -168,9 +201,17 @@ public final class ProbeMain {
               null,
               null,
               TestSpec.http(url).withInsecureSkipVerify(args.flag("insecure-skip-verify")));
+    } else if (type.equals(TestSpec.SYSTEM)) {
+      target = TargetConfig.of(where, null, null, TestSpec.ofType(type));
     } else {
       HostPort hp = HostPort.parse(where);
-      target = TargetConfig.of(null, hp.host(), hp.port(), TestSpec.ofType(type));
+      TestSpec spec =
+          TestSpec.ofType(type)
+              .withQuery(args.option("query"))
+              .withRecordType(args.option("record-type"))
+              .withPorts(ports(args.option("ports")))
+              .withScript(args.option("script"));
+      target = TargetConfig.of(null, hp.host(), hp.port(), spec);
     }
     ProbeConfig config =
         ProbeConfig.builder()
@@ -185,6 +226,21 @@ public final class ProbeMain {
     Measurement m = test.run(new TestContext(config.probeId(), 1, spec.timeout()), resolved, spec);
     out.println(MessageSerde.MEASUREMENT.toJson(m));
     return m.ok() ? OK : FAILED;
+  }
+
+  private static List<Integer> ports(String list) throws UsageException {
+    if (list == null) {
+      return null;
+    }
+    List<Integer> ports = new ArrayList<>();
+    for (String p : list.split(",")) {
+      try {
+        ports.add(Integer.parseInt(p.trim()));
+      } catch (NumberFormatException e) {
+        throw new UsageException("--ports: \"" + p + "\" is not a port number");
+      }
+    }
+    return ports;
   }
 
   private static void awaitShutdown(String what, Runnable close) {

@@ -47,8 +47,8 @@ class ProbeMainTest {
     assertThat(execute("serve", "--udp-port", "99999")).isEqualTo(2);
     assertThat(stderr()).contains("--udp-port must be a whole number from 0 to 65535, got 99999");
 
-    assertThat(execute("once", "ping", "example.com")).isEqualTo(2);
-    assertThat(stderr()).contains("unknown test \"ping\" (known: http, tcp, udp)");
+    assertThat(execute("once", "smoke", "example.com")).isEqualTo(2);
+    assertThat(stderr()).contains("unknown test \"smoke\" (known: http, tcp, udp, tls, dns,");
 
     assertThat(execute("once", "tcp")).isEqualTo(2);
     assertThat(stderr()).contains("once takes 2 arguments, got 1 (tcp)");

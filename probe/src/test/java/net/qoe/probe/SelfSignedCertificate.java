@@ -16,8 +16,32 @@ public final class SelfSignedCertificate {
 
   private SelfSignedCertificate() {}
 
+  /** A trust manager that trusts the certificate made in {@code dir}, and nothing else. */
+  public static javax.net.ssl.X509TrustManager trustManager(Path dir) throws Exception {
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(dir.resolve("server.p12"))) {
+      keys.load(in, PASSWORD);
+    }
+    KeyStore trusted = KeyStore.getInstance("PKCS12");
+    trusted.load(null, null);
+    trusted.setCertificateEntry("server", keys.getCertificate("server"));
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trusted);
+    return (javax.net.ssl.X509TrustManager) tmf.getTrustManagers()[0];
+  }
+
   /** A server SSLContext for CN=localhost (SAN localhost, 127.0.0.1) valid for {@code days}. */
   public static SSLContext serverContext(Path dir, int days) throws Exception {
+    return serverContext(dir, null, days);
+  }
+
+  /**
+   * As {@link #serverContext(Path, int)}, valid from {@code startDate} in keytool's syntax ("-10d":
+   * ten days ago), so that a test can make an already expired certificate.
+   */
+  public static SSLContext serverContext(Path dir, String startDate, int days) throws Exception {
     Path store = dir.resolve("server.p12");
     Path log = dir.resolve("keytool.log");
     Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
@@ -38,6 +62,8 @@ public final class SelfSignedCertificate {
                     "SAN=dns:localhost,ip:127.0.0.1",
                     "-validity",
                     Integer.toString(days),
+                    "-startdate",
+                    startDate == null ? "+0d" : startDate,
                     "-storetype",
                     "PKCS12",
                     "-keystore",

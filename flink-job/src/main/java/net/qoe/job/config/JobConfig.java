@@ -32,7 +32,10 @@ public record JobConfig(
     Duration jdbcBatchInterval,
     int jdbcMaxRetries,
     String measurementsTopic,
-    String dlqTopic)
+    String dlqTopic,
+    String commandsTopic,
+    String commandSecret,
+    String autoperfConfig)
     implements Serializable {
 
   /** Every option: flag name, environment variable, default (null = required), description. */
@@ -91,7 +94,23 @@ public record JobConfig(
         "QOE_MEASUREMENTS_TOPIC",
         Topics.MEASUREMENTS,
         "topic the probes write to"),
-    DLQ_TOPIC("dlq-topic", "QOE_DLQ_TOPIC", Topics.DLQ, "topic for records the job cannot use");
+    DLQ_TOPIC("dlq-topic", "QOE_DLQ_TOPIC", Topics.DLQ, "topic for records the job cannot use"),
+    COMMANDS_TOPIC(
+        "commands-topic",
+        "QOE_COMMANDS_TOPIC",
+        Topics.COMMANDS,
+        "topic for tier commands to probes"),
+    COMMAND_SECRET(
+        "command-secret",
+        "QOE_COMMAND_SECRET",
+        "",
+        "HMAC secret shared with the probes (16+ bytes); without it escalations are recorded but"
+            + " no commands are sent"),
+    AUTOPERF_CONFIG(
+        "autoperf-config",
+        "QOE_AUTOPERF_CONFIG",
+        "",
+        "path of autoperf.yml (thresholds, escalation policy); AUTOPERF_* variables override it");
 
     public final String flag;
     public final String env;
@@ -160,11 +179,59 @@ public record JobConfig(
             r.positiveDuration(Option.JDBC_BATCH_INTERVAL),
             r.nonNegativeInt(Option.JDBC_MAX_RETRIES),
             r.nonBlank(Option.MEASUREMENTS_TOPIC),
-            r.nonBlank(Option.DLQ_TOPIC));
+            r.nonBlank(Option.DLQ_TOPIC),
+            r.nonBlank(Option.COMMANDS_TOPIC),
+            values.get(Option.COMMAND_SECRET),
+            values.get(Option.AUTOPERF_CONFIG));
+    String secret = values.get(Option.COMMAND_SECRET);
+    if (!secret.isEmpty() && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 16) {
+      problems.add(
+          "--command-secret (QOE_COMMAND_SECRET): at least 16 bytes, or empty to send no commands");
+    }
+    String autoperf = values.get(Option.AUTOPERF_CONFIG);
+    if (!autoperf.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(autoperf))) {
+      problems.add("--autoperf-config (QOE_AUTOPERF_CONFIG): cannot read " + autoperf);
+    }
     if (!problems.isEmpty()) {
       throw new InvalidConfigException(problems);
     }
     return config;
+  }
+
+  /** Never prints the JDBC password or the command secret. */
+  @Override
+  public String toString() {
+    return "JobConfig[bootstrapServers="
+        + bootstrapServers
+        + ", jdbcUrl="
+        + jdbcUrl
+        + ", jdbcUser="
+        + jdbcUser
+        + ", jdbcPassword="
+        + (jdbcPassword.isEmpty() ? "" : "***")
+        + ", window="
+        + window
+        + ", outOfOrderness="
+        + outOfOrderness
+        + ", idleness="
+        + idleness
+        + ", allowedLateness="
+        + allowedLateness
+        + ", dedupeTtl="
+        + dedupeTtl
+        + ", checkpointInterval="
+        + checkpointInterval
+        + ", measurementsTopic="
+        + measurementsTopic
+        + ", dlqTopic="
+        + dlqTopic
+        + ", commandsTopic="
+        + commandsTopic
+        + ", commandSecret="
+        + (commandSecret.isEmpty() ? "(none)" : "***")
+        + ", autoperfConfig="
+        + autoperfConfig
+        + "]";
   }
 
   /** Usage text listing every option with its variable and default. */
@@ -201,7 +268,10 @@ public record JobConfig(
         jdbcBatchInterval,
         jdbcMaxRetries,
         measurementsTopic,
-        dlqTopic);
+        dlqTopic,
+        commandsTopic,
+        commandSecret,
+        autoperfConfig);
   }
 
   private static Map<String, String> parseFlags(String[] args, List<String> problems) {

@@ -43,7 +43,9 @@ public record ProbeConfig(
     KafkaSettings kafka,
     TestDefaults defaults,
     int concurrency,
-    List<TargetConfig> targets) {
+    List<TargetConfig> targets,
+    SpoolSettings spool,
+    StatusSettings status) {
 
   public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
   public static final double DEFAULT_INTERVAL_S = 30;
@@ -70,11 +72,52 @@ public record ProbeConfig(
         defaults == null ? new TestDefaults(DEFAULT_INTERVAL_S, DEFAULT_TIMEOUT_MS) : defaults;
     targets = targets == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(targets));
     List<String> problems = problemsOf(probeId, kafka, defaults, concurrency, targets);
+    checkSpool(spool, problems);
+    checkStatus(status, problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
     TestDefaults d = defaults;
     targets = targets.stream().map(t -> resolve(t, d)).toList();
+  }
+
+  /** A configuration without a spool or a status server. */
+  public ProbeConfig(
+      String probeId,
+      KafkaSettings kafka,
+      TestDefaults defaults,
+      int concurrency,
+      List<TargetConfig> targets) {
+    this(probeId, kafka, defaults, concurrency, targets, null, null);
+  }
+
+  private static void checkSpool(SpoolSettings spool, List<String> problems) {
+    if (spool == null) {
+      return;
+    }
+    if (spool.dir() == null || spool.dir().isBlank()) {
+      problems.add("spool.dir: required (a directory the probe may write)");
+    }
+    if (spool.maxBytes() < SpoolSettings.MIN_MAX_BYTES) {
+      problems.add(
+          "spool.max_bytes: must be at least "
+              + SpoolSettings.MIN_MAX_BYTES
+              + " (got "
+              + spool.maxBytes()
+              + ")");
+    }
+  }
+
+  private static void checkStatus(StatusSettings status, List<String> problems) {
+    if (status == null) {
+      return;
+    }
+    if (status.port() < 0 || status.port() > 65535) {
+      problems.add("status.port: must be 0-65535 (got " + status.port() + ")");
+    }
+    if (status.bind() == null || status.bind().isBlank()) {
+      problems.add("status.bind: required (an address such as 127.0.0.1)");
+    }
   }
 
   public static Builder builder() {
@@ -113,6 +156,8 @@ public record ProbeConfig(
     private int timeoutMs = DEFAULT_TIMEOUT_MS;
     private int concurrency = DEFAULT_CONCURRENCY;
     private final List<TargetConfig> targets = new ArrayList<>();
+    private SpoolSettings spool;
+    private StatusSettings status;
     private final List<String> readProblems = new ArrayList<>();
 
     private Builder() {}
@@ -156,6 +201,24 @@ public record ProbeConfig(
       if (threads != null) {
         this.concurrency = threads;
       }
+      return this;
+    }
+
+    /** Spools to {@code dir}, at most {@code maxBytes} (null: the default size). */
+    public Builder spool(String dir, Long maxBytes) {
+      if (dir != null || maxBytes != null) {
+        this.spool =
+            new SpoolSettings(dir, maxBytes != null ? maxBytes : SpoolSettings.DEFAULT_MAX_BYTES);
+      }
+      return this;
+    }
+
+    /** Serves status on {@code port} (null: the default) at {@code bind} (null: loopback). */
+    public Builder status(Integer port, String bind) {
+      this.status =
+          new StatusSettings(
+              port != null ? port : StatusSettings.DEFAULT_PORT,
+              bind != null ? bind : StatusSettings.DEFAULT_BIND);
       return this;
     }
 
@@ -206,7 +269,9 @@ public record ProbeConfig(
                 new KafkaSettings(bootstrapServers, topic),
                 new TestDefaults(intervalS, timeoutMs),
                 concurrency,
-                targets);
+                targets,
+                spool,
+                status);
         if (problems.isEmpty()) {
           return config;
         }
@@ -394,6 +459,61 @@ public record ProbeConfig(
         }
       }
       case TestSpec.UDP -> checkUdp(targetPath, testPath, target, spec, problems);
+      case TestSpec.TLS, TestSpec.PORT_SCAN, TestSpec.TRACEROUTE, TestSpec.BANDWIDTH -> {
+        if (target.host() == null) {
+          problems.add(
+              targetPath
+                  + ".host: required by the "
+                  + raw.type()
+                  + " test at "
+                  + testPath.substring(1));
+        }
+        if (spec.ports() != null) {
+          if (spec.ports().isEmpty()) {
+            problems.add(path + ".ports: must list at least one port");
+          }
+          for (Integer p : spec.ports()) {
+            if (p == null || !validPort(p)) {
+              problems.add(path + ".ports: " + p + " is not a port (1-65535)");
+            }
+          }
+        }
+      }
+      case TestSpec.DNS -> {
+        if (target.host() == null) {
+          problems.add(
+              targetPath
+                  + ".host: required by the dns test at "
+                  + testPath.substring(1)
+                  + " (the resolver)");
+        }
+        if (spec.query() == null || spec.query().isBlank()) {
+          problems.add(path + ".query: required (the name to look up)");
+        }
+        if (!List.of("A", "AAAA").contains(spec.recordType())) {
+          problems.add(
+              path + ".record_type: must be A or AAAA (got " + quote(spec.recordType()) + ")");
+        }
+      }
+      case TestSpec.SYSTEM -> {}
+      case TestSpec.SCRIPT -> {
+        if (spec.script() == null || spec.script().isBlank()) {
+          problems.add(path + ".script: required (the executable that prints JSON)");
+        }
+      }
+      case TestSpec.PING, TestSpec.EXTENDED_PING -> {
+        if (target.host() == null) {
+          problems.add(
+              targetPath
+                  + ".host: required by the "
+                  + raw.type()
+                  + " test at "
+                  + testPath.substring(1));
+        }
+        if (spec.packets() < 1 || spec.packets() > 1000) {
+          problems.add(path + ".packets: must be 1-1000 (got " + spec.packets() + ")");
+        }
+      }
       default -> throw new IllegalStateException("type checked above: " + raw.type());
     }
   }
@@ -498,6 +618,33 @@ public record ProbeConfig(
             .withPacketIntervalMs(gap)
             .withReplyTimeoutMs(replyWait);
       }
+      case TestSpec.TLS ->
+          spec.withPort(
+              spec.port() != null
+                  ? spec.port()
+                  : t.port() != null ? t.port() : TestSpec.DEFAULT_TLS_PORT);
+      case TestSpec.DNS ->
+          spec.withPort(
+                  spec.port() != null
+                      ? spec.port()
+                      : t.port() != null ? t.port() : TestSpec.DEFAULT_DNS_PORT)
+              .withRecordType(
+                  spec.recordType() == null
+                      ? TestSpec.DEFAULT_RECORD_TYPE
+                      : spec.recordType().toUpperCase(java.util.Locale.ROOT));
+      case TestSpec.BANDWIDTH ->
+          spec.withPort(
+              spec.port() != null
+                  ? spec.port()
+                  : t.port() != null ? t.port() : TestSpec.DEFAULT_BANDWIDTH_PORT);
+      case TestSpec.PORT_SCAN ->
+          spec.withPorts(spec.ports() != null ? spec.ports() : TestSpec.DEFAULT_SCAN_PORTS);
+      case TestSpec.PING ->
+          spec.withPackets(
+              Objects.requireNonNullElse(spec.packets(), TestSpec.DEFAULT_PING_PACKETS));
+      case TestSpec.EXTENDED_PING ->
+          spec.withPackets(
+              Objects.requireNonNullElse(spec.packets(), TestSpec.DEFAULT_EXTENDED_PING_PACKETS));
       default -> spec;
     };
   }
@@ -514,6 +661,12 @@ public record ProbeConfig(
       case TestSpec.HTTP -> TestSpec.HTTP_OPTIONS;
       case TestSpec.TCP -> TestSpec.TCP_OPTIONS;
       case TestSpec.UDP -> TestSpec.UDP_OPTIONS;
+      case TestSpec.TLS, TestSpec.BANDWIDTH -> TestSpec.TLS_OPTIONS;
+      case TestSpec.DNS -> TestSpec.DNS_OPTIONS;
+      case TestSpec.PORT_SCAN -> TestSpec.PORT_SCAN_OPTIONS;
+      case TestSpec.SYSTEM, TestSpec.TRACEROUTE -> TestSpec.SYSTEM_OPTIONS;
+      case TestSpec.PING, TestSpec.EXTENDED_PING -> TestSpec.PING_OPTIONS;
+      case TestSpec.SCRIPT -> TestSpec.SCRIPT_OPTIONS;
       default -> List.of();
     };
   }
@@ -528,6 +681,11 @@ public record ProbeConfig(
     putIfSet(set, "packets", s.packets());
     putIfSet(set, "packet_interval_ms", s.packetIntervalMs());
     putIfSet(set, "reply_timeout_ms", s.replyTimeoutMs());
+    putIfSet(set, "query", s.query());
+    putIfSet(set, "record_type", s.recordType());
+    putIfSet(set, "ports", s.ports());
+    putIfSet(set, "script", s.script());
+    putIfSet(set, "threshold", s.threshold());
     return set;
   }
 

@@ -3,7 +3,9 @@ package net.qoe.probe.config;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -24,6 +26,12 @@ import java.util.Set;
  * @param packets udp: packets per run
  * @param packetIntervalMs udp: gap between two packets
  * @param replyTimeoutMs udp: how long to wait for replies after the last packet is sent
+ * @param query dns: the name to look up (the target's host is the resolver)
+ * @param recordType dns: A or AAAA
+ * @param ports port_scan: the TCP ports to try
+ * @param script script: the executable to run; it gets the target's host (or name) as its argument
+ *     and prints one JSON object
+ * @param threshold script: upper limits per metric; a metric above its limit fails the run
  */
 public record TestSpec(
     String type,
@@ -35,14 +43,42 @@ public record TestSpec(
     Integer port,
     Integer packets,
     Integer packetIntervalMs,
-    Integer replyTimeoutMs) {
+    Integer replyTimeoutMs,
+    String query,
+    String recordType,
+    List<Integer> ports,
+    String script,
+    Map<String, Double> threshold) {
 
   public static final String HTTP = "http";
   public static final String TCP = "tcp";
   public static final String UDP = "udp";
+  public static final String TLS = "tls";
+  public static final String DNS = "dns";
+  public static final String PORT_SCAN = "port_scan";
+  public static final String SYSTEM = "system";
+  public static final String PING = "ping";
+  public static final String EXTENDED_PING = "extended_ping";
+  public static final String SCRIPT = "script";
+  public static final String TRACEROUTE = "traceroute";
+  public static final String BANDWIDTH = "bandwidth";
+  public static final int DEFAULT_BANDWIDTH_PORT = 2001;
 
   /** The test types a configuration may name. */
-  public static final List<String> TYPES = List.of(HTTP, TCP, UDP);
+  public static final List<String> TYPES =
+      List.of(
+          HTTP,
+          TCP,
+          UDP,
+          TLS,
+          DNS,
+          PORT_SCAN,
+          SYSTEM,
+          PING,
+          EXTENDED_PING,
+          SCRIPT,
+          TRACEROUTE,
+          BANDWIDTH);
 
   /** The options of each type, as named in YAML; interval_s and timeout_ms apply to all. */
   static final List<String> HTTP_OPTIONS = List.of("url", "expect_status", "insecure_skip_verify");
@@ -50,20 +86,163 @@ public record TestSpec(
   static final List<String> TCP_OPTIONS = List.of("port");
   static final List<String> UDP_OPTIONS =
       List.of("port", "packets", "packet_interval_ms", "reply_timeout_ms");
+  static final List<String> TLS_OPTIONS = List.of("port");
+  static final List<String> DNS_OPTIONS = List.of("port", "query", "record_type");
+  static final List<String> PORT_SCAN_OPTIONS = List.of("ports");
+  static final List<String> SYSTEM_OPTIONS = List.of();
+  static final List<String> PING_OPTIONS = List.of("packets");
+  static final List<String> SCRIPT_OPTIONS = List.of("script", "threshold");
+  public static final int DEFAULT_PING_PACKETS = 5;
+  public static final int DEFAULT_EXTENDED_PING_PACKETS = 50;
   static final Set<String> COMMON_OPTIONS = Set.of("type", "interval_s", "timeout_ms");
 
   public static final int DEFAULT_PACKETS = 10;
   public static final int DEFAULT_PACKET_INTERVAL_MS = 20;
   public static final int DEFAULT_REPLY_TIMEOUT_MS = 1000;
+  public static final int DEFAULT_TLS_PORT = 443;
+  public static final int DEFAULT_DNS_PORT = 53;
+  public static final String DEFAULT_RECORD_TYPE = "A";
+
+  /** Ports a port scan tries when the test names none: common services. */
+  public static final List<Integer> DEFAULT_SCAN_PORTS =
+      List.of(21, 22, 23, 25, 53, 80, 110, 143, 443, 445, 993, 995, 3306, 3389, 5432, 6379, 8080);
 
   public TestSpec {
     // Nulls inside the list are kept so validation can point at them.
     expectStatus =
         expectStatus == null ? null : Collections.unmodifiableList(new ArrayList<>(expectStatus));
+    ports = ports == null ? null : Collections.unmodifiableList(new ArrayList<>(ports));
+    threshold =
+        threshold == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(threshold));
+  }
+
+  /** A spec without the dns and port_scan options. */
+  public TestSpec(
+      String type,
+      Double intervalS,
+      Integer timeoutMs,
+      String url,
+      List<Integer> expectStatus,
+      Boolean insecureSkipVerify,
+      Integer port,
+      Integer packets,
+      Integer packetIntervalMs,
+      Integer replyTimeoutMs) {
+    this(
+        type,
+        intervalS,
+        timeoutMs,
+        url,
+        expectStatus,
+        insecureSkipVerify,
+        port,
+        packets,
+        packetIntervalMs,
+        replyTimeoutMs,
+        null,
+        null,
+        null,
+        null,
+        null);
+  }
+
+  public TestSpec withScript(String v) {
+    return new TestSpec(
+        type,
+        intervalS,
+        timeoutMs,
+        url,
+        expectStatus,
+        insecureSkipVerify,
+        port,
+        packets,
+        packetIntervalMs,
+        replyTimeoutMs,
+        query,
+        recordType,
+        ports,
+        v,
+        threshold);
+  }
+
+  public TestSpec withThreshold(Map<String, Double> v) {
+    return new TestSpec(
+        type,
+        intervalS,
+        timeoutMs,
+        url,
+        expectStatus,
+        insecureSkipVerify,
+        port,
+        packets,
+        packetIntervalMs,
+        replyTimeoutMs,
+        query,
+        recordType,
+        ports,
+        script,
+        v);
   }
 
   public static TestSpec ofType(String type) {
     return new TestSpec(type, null, null, null, null, null, null, null, null, null);
+  }
+
+  public TestSpec withQuery(String v) {
+    return new TestSpec(
+        type,
+        intervalS,
+        timeoutMs,
+        url,
+        expectStatus,
+        insecureSkipVerify,
+        port,
+        packets,
+        packetIntervalMs,
+        replyTimeoutMs,
+        v,
+        recordType,
+        ports,
+        script,
+        threshold);
+  }
+
+  public TestSpec withRecordType(String v) {
+    return new TestSpec(
+        type,
+        intervalS,
+        timeoutMs,
+        url,
+        expectStatus,
+        insecureSkipVerify,
+        port,
+        packets,
+        packetIntervalMs,
+        replyTimeoutMs,
+        query,
+        v,
+        ports,
+        script,
+        threshold);
+  }
+
+  public TestSpec withPorts(List<Integer> v) {
+    return new TestSpec(
+        type,
+        intervalS,
+        timeoutMs,
+        url,
+        expectStatus,
+        insecureSkipVerify,
+        port,
+        packets,
+        packetIntervalMs,
+        replyTimeoutMs,
+        query,
+        recordType,
+        v,
+        script,
+        threshold);
   }
 
   public static TestSpec http(String url) {
@@ -106,7 +285,12 @@ public record TestSpec(
         port,
         packets,
         packetIntervalMs,
-        replyTimeoutMs);
+        replyTimeoutMs,
+        query,
+        recordType,
+        ports,
+        script,
+        threshold);
   }
 
   public TestSpec withTimeoutMs(Integer v) {
@@ -120,7 +304,12 @@ public record TestSpec(
         port,
         packets,
         packetIntervalMs,
-        replyTimeoutMs);
+        replyTimeoutMs,
+        query,
+        recordType,
+        ports,
+        script,
+        threshold);
   }
 
   public TestSpec withUrl(String v) {
@@ -134,7 +323,12 @@ public record TestSpec(
         port,
         packets,
         packetIntervalMs,
-        replyTimeoutMs);
+        replyTimeoutMs,
+        query,
+        recordType,
+        ports,
+        script,
+        threshold);
   }
 
   public TestSpec withExpectStatus(List<Integer> v) {
@@ -148,7 +342,12 @@ public record TestSpec(
         port,
         packets,
         packetIntervalMs,
-        replyTimeoutMs);
+        replyTimeoutMs,
+        query,
+        recordType,
+        ports,
+        script,
+        threshold);
   }
 
   public TestSpec withInsecureSkipVerify(Boolean v) {
@@ -162,7 +361,12 @@ public record TestSpec(
         port,
         packets,
         packetIntervalMs,
-        replyTimeoutMs);
+        replyTimeoutMs,
+        query,
+        recordType,
+        ports,
+        script,
+        threshold);
   }
 
   public TestSpec withPort(Integer v) {
@@ -176,7 +380,12 @@ public record TestSpec(
         v,
         packets,
         packetIntervalMs,
-        replyTimeoutMs);
+        replyTimeoutMs,
+        query,
+        recordType,
+        ports,
+        script,
+        threshold);
   }
 
   public TestSpec withPackets(Integer v) {
@@ -190,7 +399,12 @@ public record TestSpec(
         port,
         v,
         packetIntervalMs,
-        replyTimeoutMs);
+        replyTimeoutMs,
+        query,
+        recordType,
+        ports,
+        script,
+        threshold);
   }
 
   public TestSpec withPacketIntervalMs(Integer v) {
@@ -204,7 +418,12 @@ public record TestSpec(
         port,
         packets,
         v,
-        replyTimeoutMs);
+        replyTimeoutMs,
+        query,
+        recordType,
+        ports,
+        script,
+        threshold);
   }
 
   public TestSpec withReplyTimeoutMs(Integer v) {
@@ -218,6 +437,11 @@ public record TestSpec(
         port,
         packets,
         packetIntervalMs,
-        v);
+        v,
+        query,
+        recordType,
+        ports,
+        script,
+        threshold);
   }
 }

@@ -23,7 +23,9 @@ final class YamlConfigReader {
           YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
   private static final Set<String> ROOT_FIELDS =
-      Set.of("probe_id", "kafka", "defaults", "concurrency", "targets");
+      Set.of("probe_id", "kafka", "defaults", "concurrency", "targets", "spool", "status");
+  private static final Set<String> SPOOL_FIELDS = Set.of("dir", "max_bytes");
+  private static final Set<String> STATUS_FIELDS = Set.of("port", "bind");
   private static final Set<String> KAFKA_FIELDS = Set.of("bootstrap_servers", "topic");
   private static final Set<String> DEFAULTS_FIELDS = Set.of("interval_s", "timeout_ms");
   private static final Set<String> TARGET_FIELDS = Set.of("name", "host", "port", "tests");
@@ -76,6 +78,17 @@ final class YamlConfigReader {
       knownFields(defaults, "defaults.", DEFAULTS_FIELDS);
       builder.defaultIntervalS(number(defaults, "interval_s", "defaults."));
       builder.defaultTimeoutMs(integer(defaults, "timeout_ms", "defaults."));
+    }
+    JsonNode spool = mapping(root, "spool", "");
+    if (spool != null) {
+      knownFields(spool, "spool.", SPOOL_FIELDS);
+      Double max = number(spool, "max_bytes", "spool.");
+      builder.spool(text(spool, "dir", "spool."), max == null ? null : max.longValue());
+    }
+    JsonNode status = mapping(root, "status", "");
+    if (status != null) {
+      knownFields(status, "status.", STATUS_FIELDS);
+      builder.status(integer(status, "port", "status."), text(status, "bind", "status."));
     }
     JsonNode targets = root.get("targets");
     if (targets == null || targets.isNull()) {
@@ -135,7 +148,12 @@ final class YamlConfigReader {
         integer(node, "port", p),
         integer(node, "packets", p),
         integer(node, "packet_interval_ms", p),
-        integer(node, "reply_timeout_ms", p));
+        integer(node, "reply_timeout_ms", p),
+        text(node, "query", p),
+        text(node, "record_type", p),
+        integerList(node, "ports", p),
+        text(node, "script", p),
+        numberMap(node, "threshold", p));
   }
 
   // --- typed field access: null when absent or wrong (the latter reported) ---------------
@@ -200,6 +218,29 @@ final class YamlConfigReader {
     return null;
   }
 
+  private java.util.Map<String, Double> numberMap(JsonNode parent, String field, String prefix) {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      builder.problem(prefix + field + ": must be a mapping of metric names to numbers");
+      return null;
+    }
+    java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+    Iterator<String> names = node.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      JsonNode value = node.get(name);
+      if (value.isNumber()) {
+        out.put(name, value.doubleValue());
+      } else {
+        builder.problem(prefix + field + "." + name + ": must be a number");
+      }
+    }
+    return out;
+  }
+
   private List<Integer> integerList(JsonNode parent, String field, String prefix) {
     JsonNode node = parent.get(field);
     if (node == null || node.isNull()) {
@@ -253,6 +294,11 @@ final class YamlConfigReader {
     all.addAll(TestSpec.HTTP_OPTIONS);
     all.addAll(TestSpec.TCP_OPTIONS);
     all.addAll(TestSpec.UDP_OPTIONS);
+    all.addAll(TestSpec.TLS_OPTIONS);
+    all.addAll(TestSpec.DNS_OPTIONS);
+    all.addAll(TestSpec.PORT_SCAN_OPTIONS);
+    all.addAll(TestSpec.PING_OPTIONS);
+    all.addAll(TestSpec.SCRIPT_OPTIONS);
     return Set.copyOf(all);
   }
 }

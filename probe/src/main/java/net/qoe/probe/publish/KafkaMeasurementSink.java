@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * <p>A measurement that cannot be delivered is counted and handed to the {@code undelivered} sink,
  * the place where a disk spool plugs in; by default it is only logged.
  */
-public final class KafkaMeasurementSink implements MeasurementSink {
+public final class KafkaMeasurementSink implements MeasurementSink, DeliveryStats {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaMeasurementSink.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
@@ -34,6 +34,7 @@ public final class KafkaMeasurementSink implements MeasurementSink {
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+  private final PublishLatency latency = new PublishLatency();
   // Log the first failure of an outage, and the recovery, rather than every record.
   private final AtomicBoolean failing = new AtomicBoolean();
 
@@ -70,12 +71,14 @@ public final class KafkaMeasurementSink implements MeasurementSink {
   @Override
   public void accept(Measurement measurement) {
     sent.incrementAndGet();
+    long start = System.nanoTime();
     try {
       producer.send(
           new ProducerRecord<>(topic, measurement.kafkaKey(), measurement),
           (metadata, error) -> {
             if (error == null) {
               delivered.incrementAndGet();
+              latency.record((System.nanoTime() - start) / 1e6, 1);
               if (failing.compareAndSet(true, false)) {
                 LOG.info("kafka: delivering again to {}", topic);
               }
@@ -117,8 +120,40 @@ public final class KafkaMeasurementSink implements MeasurementSink {
   }
 
   /** Measurements that could not be delivered. */
+  @Override
   public long failed() {
     return failed.get();
+  }
+
+  @Override
+  public long published() {
+    return delivered();
+  }
+
+  @Override
+  public long spooled() {
+    return 0;
+  }
+
+  /** Without a spool an undelivered measurement is lost (unless the undelivered sink keeps it). */
+  @Override
+  public long dropped() {
+    return failed();
+  }
+
+  @Override
+  public long spoolEntries() {
+    return 0;
+  }
+
+  @Override
+  public long spoolBytes() {
+    return 0;
+  }
+
+  @Override
+  public PublishLatency latency() {
+    return latency;
   }
 
   @Override

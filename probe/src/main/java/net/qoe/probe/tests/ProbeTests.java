@@ -15,9 +15,21 @@ public final class ProbeTests {
     this.byName = Map.copyOf(byName);
   }
 
-  /** The built-in tests: http, tcp, udp. */
+  /** The built-in tests. */
   public static ProbeTests standard() {
-    return of(new HttpTest(), new TcpConnectTest(), new UdpPingTest());
+    return of(
+        new HttpTest(),
+        new TcpConnectTest(),
+        new UdpPingTest(),
+        new TlsTest(),
+        new DnsTest(),
+        new PortScanTest(),
+        new SystemTest(),
+        new PingTest(PingTest.PING),
+        new PingTest(PingTest.EXTENDED_PING),
+        new ScriptTest(),
+        new TracerouteTest(),
+        new BandwidthTest());
   }
 
   public static ProbeTests of(ProbeTest... tests) {

@@ -11,6 +11,9 @@ public final class Stage {
   public static final String TIMEOUT = "timeout";
   public static final String IO = "io";
 
+  /** The test cannot run on this host (a missing tool or source of data), not a network fault. */
+  public static final String UNAVAILABLE = "unavailable";
+
   /** A bug or an unexpected condition in the probe itself, not in the network. */
   public static final String INTERNAL = "internal";
 

@@ -94,7 +94,8 @@ class ProbeConfigTest {
                     .containsExactlyInAnyOrder(
                         "targets[0].tests[0].expected_status: unknown field (known here: "
                             + "expect_status, insecure_skip_verify, interval_s, packet_interval_ms, "
-                            + "packets, port, reply_timeout_ms, timeout_ms, type, url)",
+                            + "packets, port, ports, query, record_type, reply_timeout_ms, script, "
+                            + "threshold, timeout_ms, type, url)",
                         "targets[1].tests[1].packets: must be a whole number (got \"ten\")",
                         "probe_id: required (set it in the config file, QOE_PROBE_ID or --probe-id)",
                         "kafka.bootstrap_servers: \"localhost\" is not host:port",
@@ -103,7 +104,7 @@ class ProbeConfigTest {
                         "targets[0].tests[1].url: must be an http or https URL "
                             + "(got \"ftp://web.example.com/\")",
                         "targets[1].port: must be 1-65535 (got 70000)",
-                        "targets[1].tests[0].type: unknown test type \"icmp\" (known: http, tcp, udp)",
+                        "targets[1].tests[0].type: unknown test type \"icmp\" (known: http, tcp, udp, tls, dns, port_scan, system, ping, extended_ping, script, traceroute, bandwidth)",
                         "targets[1].tests[2].url: not an option of tcp tests (they take: port)",
                         "targets[1].name: \"web-1\" is already used by targets[0]",
                         "targets[2].host: required by the tcp test at tests[0]",

@@ -1,0 +1,112 @@
+package net.qoe.probe.responder;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The far end of bandwidth tests: reads and discards whatever a client sends until the client shuts
+ * its side down, then answers with the byte count (8 bytes, big-endian) and closes, so the client
+ * times the transfer up to the last byte actually received. A few clients at a time.
+ */
+public final class TcpSink implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TcpSink.class);
+
+  public static final int DEFAULT_TCP_PORT = 2001;
+  private static final int MAX_CLIENTS = 4;
+  private static final int IDLE_TIMEOUT_MS = 30_000;
+
+  private final InetSocketAddress bindAddress;
+  private final ExecutorService clients =
+      Executors.newFixedThreadPool(
+          MAX_CLIENTS,
+          r -> {
+            Thread t = new Thread(r, "tcp-sink-client");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile ServerSocket server;
+  private Thread acceptor;
+
+  public TcpSink(String bindAddress, int port) {
+    this.bindAddress = new InetSocketAddress(bindAddress, port);
+  }
+
+  public static TcpSink onLoopback() {
+    return new TcpSink(InetAddress.getLoopbackAddress().getHostAddress(), 0);
+  }
+
+  public synchronized TcpSink start() throws IOException {
+    ServerSocket s = new ServerSocket();
+    s.bind(bindAddress, 16);
+    server = s;
+    acceptor = new Thread(this::accept, "tcp-sink");
+    acceptor.setDaemon(true);
+    acceptor.start();
+    LOG.info("tcp sink listening on {}", s.getLocalSocketAddress());
+    return this;
+  }
+
+  public int port() {
+    return server.getLocalPort();
+  }
+
+  private void accept() {
+    while (!server.isClosed()) {
+      try {
+        Socket client = server.accept();
+        clients.execute(() -> drain(client));
+      } catch (IOException e) {
+        if (!server.isClosed()) {
+          LOG.warn("tcp sink: accept failed: {}", e.toString());
+        }
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return; // closing
+      }
+    }
+  }
+
+  private static void drain(Socket client) {
+    try (client) {
+      client.setSoTimeout(IDLE_TIMEOUT_MS);
+      InputStream in = client.getInputStream();
+      byte[] buf = new byte[64 * 1024];
+      long total = 0;
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        total += n;
+      }
+      DataOutputStream out = new DataOutputStream(client.getOutputStream());
+      out.writeLong(total);
+      out.flush();
+    } catch (IOException e) {
+      LOG.debug("tcp sink: client ended: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    try {
+      if (server != null) {
+        server.close();
+      }
+    } catch (IOException e) {
+      LOG.debug("tcp sink: close: {}", e.toString());
+    }
+    clients.shutdownNow();
+    clients.awaitTermination(5, TimeUnit.SECONDS);
+    if (acceptor != null) {
+      acceptor.join(5000);
+    }
+  }
+}

@@ -7,16 +7,12 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import net.qoe.kafka.message.Measurement;
 import net.qoe.probe.config.TargetConfig;
 import net.qoe.probe.config.TestSpec;
@@ -184,7 +180,7 @@ public final class HttpTest implements ProbeTest {
 
   private static SSLSocketFactory socketFactory(boolean insecure) {
     return insecure
-        ? TrustAll.CONTEXT.getSocketFactory()
+        ? AcceptAnyCertificate.CONTEXT.getSocketFactory()
         : (SSLSocketFactory) SSLSocketFactory.getDefault();
   }
 
@@ -205,45 +201,6 @@ public final class HttpTest implements ProbeTest {
       socket.close();
     } catch (IOException e) {
       // Nothing to do: the run is over and the result recorded.
-    }
-  }
-
-  /** For insecure_skip_verify: encrypts, but believes any certificate. Created on first use. */
-  private static final class TrustAll extends X509ExtendedTrustManager {
-
-    static final SSLContext CONTEXT = create();
-
-    private static SSLContext create() {
-      try {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new javax.net.ssl.TrustManager[] {new TrustAll()}, null);
-        return context;
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("the JVM offers no TLS", e);
-      }
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
     }
   }
 }

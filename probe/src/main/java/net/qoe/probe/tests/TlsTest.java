@@ -10,13 +10,10 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import net.qoe.kafka.message.Measurement;
 import net.qoe.probe.config.TargetConfig;
@@ -78,7 +75,8 @@ public final class TlsTest implements ProbeTest {
       Socket plain, String host, int port, Deadline deadline, MeasurementBuilder m)
       throws StageFailure, IOException {
     SSLSocket tls =
-        (SSLSocket) AcceptAll.CONTEXT.getSocketFactory().createSocket(plain, host, port, true);
+        (SSLSocket)
+            AcceptAnyCertificate.CONTEXT.getSocketFactory().createSocket(plain, host, port, true);
     tls.setSoTimeout(deadline.socketTimeoutMillis("tls handshake"));
     long start = System.nanoTime();
     try {
@@ -153,45 +151,6 @@ public final class TlsTest implements ProbeTest {
       throw new IllegalStateException("no X509 trust manager in this JVM");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot load the default trust store", e);
-    }
-  }
-
-  /** Lets the handshake finish whatever the certificate, so that a bad one is still measured. */
-  private static final class AcceptAll extends X509ExtendedTrustManager {
-
-    static final SSLContext CONTEXT = create();
-
-    private static SSLContext create() {
-      try {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {new AcceptAll()}, null);
-        return context;
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
     }
   }
 }

@@ -45,11 +45,13 @@ public final class ProbeMain {
             measure the configured targets and publish to Kafka until stopped (Ctrl-C)
         qoe-probe serve [--udp-port 2000] [--tcp-port 2001] [--bind 0.0.0.0]
             answer udp tests (echo) and bandwidth tests (TCP sink) until stopped (Ctrl-C)
-        qoe-probe once http|tcp|udp|tls|dns|port_scan|ping|extended_ping|traceroute|bandwidth|script|system
+        qoe-probe once http|tcp|udp|tls|dns|port_scan|ping|extended_ping|traceroute|bandwidth|
+                       iperf3|postgres|script|system
                   URL|HOST[:PORT]|NAME
                   [--timeout-ms 5000] [--insecure-skip-verify] [--probe-id ID]
                   [--query NAME] [--record-type A|AAAA] (dns: HOST is the resolver)
                   [--ports 22,80,443] (port_scan) [--script PATH] (script)
+                  postgres: URL is jdbc:postgresql://host:port/db; PGUSER and PGPASSWORD apply
             run one test now and print its measurement as JSON
 
       environment: AUTOPERF_INTERVAL (default interval, s), QOE_PROBE_ID, QOE_BOOTSTRAP_SERVERS;
@@ -203,6 +205,15 @@ public final class ProbeMain {
               TestSpec.http(url).withInsecureSkipVerify(args.flag("insecure-skip-verify")));
     } else if (type.equals(TestSpec.SYSTEM)) {
       target = TargetConfig.of(where, null, null, TestSpec.ofType(type));
+    } else if (type.equals(TestSpec.POSTGRES) && where.contains("://")) {
+      URI uri = parseUri(where.startsWith("jdbc:") ? where.substring("jdbc:".length()) : where);
+      String name =
+          uri.getHost() == null
+              ? "postgres"
+              : TargetConfig.hostPort(
+                  uri.getHost(),
+                  uri.getPort() > 0 ? uri.getPort() : TestSpec.DEFAULT_POSTGRES_PORT);
+      target = TargetConfig.of(name, null, null, TestSpec.ofType(type).withUrl(where));
     } else {
       HostPort hp = HostPort.parse(where);
       TestSpec spec =

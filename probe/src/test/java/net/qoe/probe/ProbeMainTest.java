@@ -107,4 +107,21 @@ class ProbeMainTest {
       assertThat(m.sent()).isEqualTo(10);
     }
   }
+
+  @Test
+  void oncePostgresTakesADatabaseUrlAndNamesTheTargetByHostAndPort() throws Exception {
+    int port;
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+
+    int status = execute("once", "postgres", "jdbc:postgresql://127.0.0.1:" + port + "/app");
+
+    Measurement m = MessageSerde.MEASUREMENT.fromBytes(out.toByteArray());
+    assertThat(status).isEqualTo(1);
+    assertThat(m.test()).isEqualTo("postgres");
+    assertThat(m.target()).isEqualTo("127.0.0.1:" + port);
+    assertThat(m.error().stage()).isEqualTo("refused");
+  }
 }

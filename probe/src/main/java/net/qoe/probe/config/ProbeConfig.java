@@ -459,7 +459,11 @@ public record ProbeConfig(
         }
       }
       case TestSpec.UDP -> checkUdp(targetPath, testPath, target, spec, problems);
-      case TestSpec.TLS, TestSpec.PORT_SCAN, TestSpec.TRACEROUTE, TestSpec.BANDWIDTH -> {
+      case TestSpec.TLS,
+          TestSpec.PORT_SCAN,
+          TestSpec.TRACEROUTE,
+          TestSpec.BANDWIDTH,
+          TestSpec.IPERF3 -> {
         if (target.host() == null) {
           problems.add(
               targetPath
@@ -496,6 +500,19 @@ public record ProbeConfig(
         }
       }
       case TestSpec.SYSTEM -> {}
+      case TestSpec.POSTGRES -> {
+        if (spec.url() == null) {
+          problems.add(
+              path + ".url: required (jdbc:postgresql://host:port/db), or a host on the target");
+        } else if (!spec.url().matches("(jdbc:postgresql|postgresql|postgres)://\\S+")) {
+          problems.add(
+              path
+                  + ".url: must be jdbc:postgresql://host:port/db or postgresql://host:port/db"
+                  + " (got "
+                  + quote(redactPassword(spec.url()))
+                  + ")");
+        }
+      }
       case TestSpec.SCRIPT -> {
         if (spec.script() == null || spec.script().isBlank()) {
           problems.add(path + ".script: required (the executable that prints JSON)");
@@ -637,6 +654,19 @@ public record ProbeConfig(
               spec.port() != null
                   ? spec.port()
                   : t.port() != null ? t.port() : TestSpec.DEFAULT_BANDWIDTH_PORT);
+      case TestSpec.IPERF3 ->
+          spec.withPort(
+              spec.port() != null
+                  ? spec.port()
+                  : t.port() != null ? t.port() : TestSpec.DEFAULT_IPERF3_PORT);
+      case TestSpec.POSTGRES -> {
+        String url = spec.url();
+        if (url == null && t.host() != null) {
+          int port = t.port() != null ? t.port() : TestSpec.DEFAULT_POSTGRES_PORT;
+          url = "jdbc:postgresql://" + TargetConfig.hostPort(t.host(), port) + "/postgres";
+        }
+        yield spec.withUrl(url);
+      }
       case TestSpec.PORT_SCAN ->
           spec.withPorts(spec.ports() != null ? spec.ports() : TestSpec.DEFAULT_SCAN_PORTS);
       case TestSpec.PING ->
@@ -647,6 +677,12 @@ public record ProbeConfig(
               Objects.requireNonNullElse(spec.packets(), TestSpec.DEFAULT_EXTENDED_PING_PACKETS));
       default -> spec;
     };
+  }
+
+  /** A URL fit for an error message: the value of a password parameter is left out. */
+  static String redactPassword(String url) {
+    return url.replaceAll("(?i)(password=)[^&]*", "$1***")
+        .replaceAll("//([^/@:]+):[^/@]*@", "//$1:***@");
   }
 
   private static String effectiveName(TargetConfig t) {
@@ -661,7 +697,8 @@ public record ProbeConfig(
       case TestSpec.HTTP -> TestSpec.HTTP_OPTIONS;
       case TestSpec.TCP -> TestSpec.TCP_OPTIONS;
       case TestSpec.UDP -> TestSpec.UDP_OPTIONS;
-      case TestSpec.TLS, TestSpec.BANDWIDTH -> TestSpec.TLS_OPTIONS;
+      case TestSpec.TLS, TestSpec.BANDWIDTH, TestSpec.IPERF3 -> TestSpec.TLS_OPTIONS;
+      case TestSpec.POSTGRES -> TestSpec.POSTGRES_OPTIONS;
       case TestSpec.DNS -> TestSpec.DNS_OPTIONS;
       case TestSpec.PORT_SCAN -> TestSpec.PORT_SCAN_OPTIONS;
       case TestSpec.SYSTEM, TestSpec.TRACEROUTE -> TestSpec.SYSTEM_OPTIONS;

@@ -19,7 +19,8 @@ import java.util.Set;
  * @param type the test type, one of {@link #TYPES}
  * @param intervalS seconds between runs
  * @param timeoutMs the whole run's budget; every phase is bounded by what remains of it
- * @param url http: the URL to fetch (defaults to http://host:port/ of the target)
+ * @param url http: the URL to fetch (defaults to http://host:port/ of the target); postgres: the
+ *     database's URL (defaults to jdbc:postgresql://host:port/postgres of the target)
  * @param expectStatus http: statuses that count as success; null means 200–399
  * @param insecureSkipVerify http: accept any server certificate (self-signed test servers)
  * @param port tcp, udp: the port, when it differs from the target's
@@ -63,6 +64,10 @@ public record TestSpec(
   public static final String TRACEROUTE = "traceroute";
   public static final String BANDWIDTH = "bandwidth";
   public static final int DEFAULT_BANDWIDTH_PORT = 2001;
+  public static final String IPERF3 = "iperf3";
+  public static final int DEFAULT_IPERF3_PORT = 5201;
+  public static final String POSTGRES = "postgres";
+  public static final int DEFAULT_POSTGRES_PORT = 5432;
 
   /** The test types a configuration may name. */
   public static final List<String> TYPES =
@@ -78,7 +83,9 @@ public record TestSpec(
           EXTENDED_PING,
           SCRIPT,
           TRACEROUTE,
-          BANDWIDTH);
+          BANDWIDTH,
+          IPERF3,
+          POSTGRES);
 
   /** The options of each type, as named in YAML; interval_s and timeout_ms apply to all. */
   static final List<String> HTTP_OPTIONS = List.of("url", "expect_status", "insecure_skip_verify");
@@ -92,6 +99,7 @@ public record TestSpec(
   static final List<String> SYSTEM_OPTIONS = List.of();
   static final List<String> PING_OPTIONS = List.of("packets");
   static final List<String> SCRIPT_OPTIONS = List.of("script", "threshold");
+  static final List<String> POSTGRES_OPTIONS = List.of("url");
   public static final int DEFAULT_PING_PACKETS = 5;
   public static final int DEFAULT_EXTENDED_PING_PACKETS = 50;
   static final Set<String> COMMON_OPTIONS = Set.of("type", "interval_s", "timeout_ms");

@@ -299,6 +299,7 @@ final class YamlConfigReader {
     all.addAll(TestSpec.PORT_SCAN_OPTIONS);
     all.addAll(TestSpec.PING_OPTIONS);
     all.addAll(TestSpec.SCRIPT_OPTIONS);
+    all.addAll(TestSpec.POSTGRES_OPTIONS);
     return Set.copyOf(all);
   }
 }

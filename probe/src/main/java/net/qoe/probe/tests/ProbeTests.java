@@ -29,7 +29,9 @@ public final class ProbeTests {
         new PingTest(PingTest.EXTENDED_PING),
         new ScriptTest(),
         new TracerouteTest(),
-        new BandwidthTest());
+        new BandwidthTest(),
+        new Iperf3Test(),
+        new PostgresTest());
   }
 
   public static ProbeTests of(ProbeTest... tests) {

@@ -104,7 +104,7 @@ class ProbeConfigTest {
                         "targets[0].tests[1].url: must be an http or https URL "
                             + "(got \"ftp://web.example.com/\")",
                         "targets[1].port: must be 1-65535 (got 70000)",
-                        "targets[1].tests[0].type: unknown test type \"icmp\" (known: http, tcp, udp, tls, dns, port_scan, system, ping, extended_ping, script, traceroute, bandwidth)",
+                        "targets[1].tests[0].type: unknown test type \"icmp\" (known: http, tcp, udp, tls, dns, port_scan, system, ping, extended_ping, script, traceroute, bandwidth, iperf3, postgres)",
                         "targets[1].tests[2].url: not an option of tcp tests (they take: port)",
                         "targets[1].name: \"web-1\" is already used by targets[0]",
                         "targets[2].host: required by the tcp test at tests[0]",

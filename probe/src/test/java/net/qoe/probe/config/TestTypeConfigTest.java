@@ -69,4 +69,65 @@ class TestTypeConfigTest {
                         p ->
                             assertThat(p).startsWith("targets[0].host: required by the dns test")));
   }
+
+  @Test
+  void postgresAndIperf3TakeTheirPortsAndUrlFromTheTarget() {
+    ProbeConfig config =
+        ProbeConfig.fromYaml(
+                """
+                probe_id: p
+                targets:
+                  - name: db
+                    host: db.internal
+                    tests: [postgres]
+                  - name: db2
+                    host: db.internal
+                    port: 6432
+                    tests: [postgres, iperf3]
+                  - name: explicit
+                    tests: [{type: postgres, url: "postgresql://10.0.0.5:5433/app"}]
+                  - name: bw
+                    host: 10.0.0.9
+                    tests: [iperf3]
+                """)
+            .build();
+
+    assertThat(config.target("db").tests().get(0).url())
+        .isEqualTo("jdbc:postgresql://db.internal:5432/postgres");
+    assertThat(config.target("db2").tests().get(0).url())
+        .isEqualTo("jdbc:postgresql://db.internal:6432/postgres");
+    assertThat(config.target("explicit").tests().get(0).url())
+        .isEqualTo("postgresql://10.0.0.5:5433/app");
+    assertThat(config.target("bw").tests().get(0).port()).isEqualTo(TestSpec.DEFAULT_IPERF3_PORT);
+  }
+
+  @Test
+  void aBadPostgresUrlIsReportedWithItsPasswordHidden() {
+    assertThatThrownBy(
+            () ->
+                ProbeConfig.fromYaml(
+                        """
+                        probe_id: p
+                        targets:
+                          - name: db
+                            tests:
+                              - {type: postgres, url: "mysql://u:hunter2@h/db"}
+                              - {type: postgres}
+                              - {type: postgres, url: "jdbc:postgresql://h/db", ports: [1]}
+                        """)
+                    .build())
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> {
+              assertThat(e.problems())
+                  .contains(
+                      "targets[0].tests[0].url: must be jdbc:postgresql://host:port/db or"
+                          + " postgresql://host:port/db (got \"mysql://u:***@h/db\")",
+                      "targets[0].tests[1].url: required (jdbc:postgresql://host:port/db), or a"
+                          + " host on the target");
+              assertThat(e.problems())
+                  .anySatisfy(p -> assertThat(p).startsWith("targets[0].tests[2].ports"));
+              assertThat(String.join("\n", e.problems())).doesNotContain("hunter2");
+            });
+  }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import net.qoe.probe.autoperf.AutoPerf;
 import net.qoe.probe.config.ConfigException;
 import net.qoe.probe.config.ProbeConfig;
 import net.qoe.probe.config.TargetConfig;
@@ -37,7 +38,9 @@ public final class Probe implements AutoCloseable {
   private final MeasurementSink ownedSink;
   private final TestCounts counts;
   private final MeasurementSink sink;
+  private final ProbeTests tests;
   private StatusServer status;
+  private AutoPerf autoperf;
 
   private Probe(
       ProbeConfig config,
@@ -50,6 +53,7 @@ public final class Probe implements AutoCloseable {
     this.counts = counts;
     this.scheduler = scheduler(config, counts, tests);
     this.ownedSink = ownedSink;
+    this.tests = tests;
   }
 
   /** A probe publishing to {@code sink}, which stays the caller's to close (after the probe). */
@@ -115,6 +119,9 @@ public final class Probe implements AutoCloseable {
 
   /** Starts the schedules; returns this. */
   public Probe start() {
+    if (config.autoperf().enabled()) {
+      autoperf = new AutoPerf(config, counts, tests).start();
+    }
     if (config.status() != null) {
       status =
           new StatusServer(
@@ -123,6 +130,7 @@ public final class Probe implements AutoCloseable {
                   counts,
                   scheduler::stats,
                   sink instanceof DeliveryStats d ? d : null)
+              .withAutoPerf(autoperf)
               .start();
     }
     scheduler.start();
@@ -132,6 +140,11 @@ public final class Probe implements AutoCloseable {
   /** Where the status server listens, when the configuration asks for one and it started. */
   public Optional<InetSocketAddress> statusAddress() {
     return Optional.ofNullable(status).map(StatusServer::address);
+  }
+
+  /** The AutoPerf side, when the configuration enables it and the probe started. */
+  public Optional<AutoPerf> autoPerf() {
+    return Optional.ofNullable(autoperf);
   }
 
   public ProbeConfig config() {
@@ -148,6 +161,9 @@ public final class Probe implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (autoperf != null) {
+      autoperf.close();
+    }
     scheduler.close();
     if (status != null) {
       status.close();

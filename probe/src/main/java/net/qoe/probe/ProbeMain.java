@@ -54,7 +54,8 @@ public final class ProbeMain {
                   postgres: URL is jdbc:postgresql://host:port/db; PGUSER and PGPASSWORD apply
             run one test now and print its measurement as JSON
 
-      environment: AUTOPERF_INTERVAL (default interval, s), QOE_PROBE_ID, QOE_BOOTSTRAP_SERVERS;
+      environment: AUTOPERF_INTERVAL (default interval, s), QOE_PROBE_ID, QOE_BOOTSTRAP_SERVERS,
+        AUTOPERF_ENABLED (obey tier commands), QOE_COMMAND_SECRET (their HMAC secret);
       flags override the environment, which overrides the config file.
       """;
 
@@ -135,6 +136,15 @@ public final class ProbeMain {
             config.probeId(),
             config.kafka().topic(),
             config.kafka().bootstrapServers());
+    if (config.autoperf().enabled()) {
+      log()
+          .info(
+              "autoperf: obeying tier commands from {}{}",
+              config.autoperf().commandsTopic(),
+              config.autoperf().hasSecret()
+                  ? ""
+                  : " - but no command secret is set, so every command will be refused");
+    }
     awaitShutdown("probe", probe::close);
     return OK;
   }

@@ -45,7 +45,9 @@ public record ProbeConfig(
     int concurrency,
     List<TargetConfig> targets,
     SpoolSettings spool,
-    StatusSettings status) {
+    StatusSettings status,
+    AutoPerfSettings autoperf,
+    List<WebhookSettings> webhooks) {
 
   public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
   public static final double DEFAULT_INTERVAL_S = 30;
@@ -58,6 +60,8 @@ public record ProbeConfig(
   public static final String ENV_INTERVAL = "AUTOPERF_INTERVAL";
   public static final String ENV_PROBE_ID = "QOE_PROBE_ID";
   public static final String ENV_BOOTSTRAP_SERVERS = "QOE_BOOTSTRAP_SERVERS";
+  public static final String ENV_AUTOPERF_ENABLED = AutoPerfSettings.ENV_ENABLED;
+  public static final String ENV_COMMAND_SECRET = AutoPerfSettings.ENV_COMMAND_SECRET;
 
   // '|' separates probe and target in the Kafka key, so neither may contain it.
   private static final Pattern ID = Pattern.compile("[^\\s|\\p{Cntrl}]{1,128}");
@@ -74,6 +78,13 @@ public record ProbeConfig(
     List<String> problems = problemsOf(probeId, kafka, defaults, concurrency, targets);
     checkSpool(spool, problems);
     checkStatus(status, problems);
+    autoperf = autoperf == null ? AutoPerfSettings.disabled() : autoperf;
+    autoperf.check(problems);
+    webhooks =
+        webhooks == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(webhooks));
+    for (int i = 0; i < webhooks.size(); i++) {
+      webhooks.get(i).check("notifications.webhook[" + i + "]", problems);
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -88,7 +99,19 @@ public record ProbeConfig(
       TestDefaults defaults,
       int concurrency,
       List<TargetConfig> targets) {
-    this(probeId, kafka, defaults, concurrency, targets, null, null);
+    this(probeId, kafka, defaults, concurrency, targets, null, null, null, null);
+  }
+
+  /** A configuration without AutoPerf and webhooks. */
+  public ProbeConfig(
+      String probeId,
+      KafkaSettings kafka,
+      TestDefaults defaults,
+      int concurrency,
+      List<TargetConfig> targets,
+      SpoolSettings spool,
+      StatusSettings status) {
+    this(probeId, kafka, defaults, concurrency, targets, spool, status, null, null);
   }
 
   private static void checkSpool(SpoolSettings spool, List<String> problems) {
@@ -158,6 +181,10 @@ public record ProbeConfig(
     private final List<TargetConfig> targets = new ArrayList<>();
     private SpoolSettings spool;
     private StatusSettings status;
+    private AutoPerfSettings autoperf;
+    private String commandSecret;
+    private Boolean autoperfEnabled;
+    private final List<WebhookSettings> webhooks = new ArrayList<>();
     private final List<String> readProblems = new ArrayList<>();
 
     private Builder() {}
@@ -222,6 +249,27 @@ public record ProbeConfig(
       return this;
     }
 
+    /** The AutoPerf section; the environment's secret and switch still apply over it. */
+    public Builder autoperf(AutoPerfSettings settings) {
+      if (settings != null) {
+        this.autoperf = settings;
+      }
+      return this;
+    }
+
+    /** The HMAC secret of tier commands (over the file's). */
+    public Builder commandSecret(String secret) {
+      if (secret != null) {
+        this.commandSecret = secret;
+      }
+      return this;
+    }
+
+    public Builder webhook(WebhookSettings webhook) {
+      webhooks.add(webhook);
+      return this;
+    }
+
     public Builder target(TargetConfig target) {
       targets.add(target);
       return this;
@@ -252,11 +300,35 @@ public record ProbeConfig(
       }
       probeId(blankToNull(env.get(ENV_PROBE_ID)));
       bootstrapServers(blankToNull(env.get(ENV_BOOTSTRAP_SERVERS)));
+      commandSecret(blankToNull(env.get(ENV_COMMAND_SECRET)));
+      String enabled = blankToNull(env.get(ENV_AUTOPERF_ENABLED));
+      if (enabled != null) {
+        switch (enabled.trim().toLowerCase(java.util.Locale.ROOT)) {
+          case "true", "1", "yes", "on" -> autoperfEnabled = true;
+          case "false", "0", "no", "off" -> autoperfEnabled = false;
+          default ->
+              readProblems.add(
+                  ENV_AUTOPERF_ENABLED + ": must be true or false (got \"" + enabled + "\")");
+        }
+      }
       return this;
     }
 
     void problem(String problem) {
       readProblems.add(problem);
+    }
+
+    private AutoPerfSettings effectiveAutoperf() {
+      AutoPerfSettings a = autoperf;
+      if (a == null) {
+        a = Boolean.TRUE.equals(autoperfEnabled) ? AutoPerfSettings.seedDefaults(null) : null;
+      } else if (autoperfEnabled != null) {
+        a = a.withEnabled(autoperfEnabled);
+      }
+      if (a != null && commandSecret != null) {
+        a = a.withSecret(commandSecret);
+      }
+      return a;
     }
 
     /** Validates and completes the configuration, or throws with every problem found. */
@@ -271,7 +343,9 @@ public record ProbeConfig(
                 concurrency,
                 targets,
                 spool,
-                status);
+                status,
+                effectiveAutoperf(),
+                webhooks);
         if (problems.isEmpty()) {
           return config;
         }

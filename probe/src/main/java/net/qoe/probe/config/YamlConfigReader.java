@@ -23,7 +23,56 @@ final class YamlConfigReader {
           YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
   private static final Set<String> ROOT_FIELDS =
-      Set.of("probe_id", "kafka", "defaults", "concurrency", "targets", "spool", "status");
+      Set.of(
+          "probe_id",
+          "kafka",
+          "defaults",
+          "concurrency",
+          "targets",
+          "spool",
+          "status",
+          "autoperf",
+          "notifications");
+  private static final Set<String> AUTOPERF_FIELDS =
+      Set.of(
+          "enabled",
+          "interval",
+          "command_secret",
+          "commands_topic",
+          "state_file",
+          "replay_memory",
+          "packet_capture",
+          "tier1",
+          "tier2",
+          "tier3",
+          "resource_limits",
+          "retention",
+          "log_level");
+  private static final Set<String> TIER_FIELDS =
+      Set.of(
+          "enabled",
+          "interval",
+          "tests",
+          "thresholds",
+          "auto_trigger",
+          "require_confirmation",
+          "notification");
+  private static final Set<String> LIMIT_FIELDS =
+      Set.of("test_timeout", "max_concurrent", "cpu_limit", "memory_limit");
+  private static final Set<String> SUITE_TEST_FIELDS =
+      Set.of(
+          "name",
+          "script",
+          "timeout",
+          "port",
+          "packets",
+          "cycles",
+          "duration",
+          "ports",
+          "threshold");
+  private static final Set<String> NOTIFICATION_FIELDS = Set.of("webhook", "webhooks", "email");
+  private static final Set<String> WEBHOOK_FIELDS =
+      Set.of("enabled", "url", "events", "format", "timeout", "max_retries");
   private static final Set<String> SPOOL_FIELDS = Set.of("dir", "max_bytes");
   private static final Set<String> STATUS_FIELDS = Set.of("port", "bind");
   private static final Set<String> KAFKA_FIELDS = Set.of("bootstrap_servers", "topic");
@@ -90,6 +139,34 @@ final class YamlConfigReader {
       knownFields(status, "status.", STATUS_FIELDS);
       builder.status(integer(status, "port", "status."), text(status, "bind", "status."));
     }
+    JsonNode autoperf = mapping(root, "autoperf", "");
+    if (autoperf != null) {
+      builder.autoperf(autoperf(autoperf));
+    }
+    JsonNode notifications = mapping(root, "notifications", "");
+    if (notifications != null) {
+      knownFields(notifications, "notifications.", NOTIFICATION_FIELDS);
+      for (String key : List.of("webhook", "webhooks")) {
+        JsonNode hooks = notifications.get(key);
+        if (hooks == null || hooks.isNull()) {
+          continue;
+        }
+        if (hooks.isObject()) {
+          builder.webhook(webhook(hooks, "notifications." + key));
+        } else if (hooks.isArray()) {
+          for (int i = 0; i < hooks.size(); i++) {
+            String at = "notifications." + key + "[" + i + "]";
+            if (hooks.get(i).isObject()) {
+              builder.webhook(webhook(hooks.get(i), at));
+            } else {
+              builder.problem(at + ": must be a mapping with url, format and events");
+            }
+          }
+        } else {
+          builder.problem("notifications." + key + ": must be a mapping or a list of mappings");
+        }
+      }
+    }
     JsonNode targets = root.get("targets");
     if (targets == null || targets.isNull()) {
       return; // "at least one target" is reported by the builder
@@ -101,6 +178,160 @@ final class YamlConfigReader {
     for (int i = 0; i < targets.size(); i++) {
       builder.target(target(targets.get(i), "targets[" + i + "]"));
     }
+  }
+
+  private AutoPerfSettings autoperf(JsonNode node) {
+    String p = "autoperf.";
+    knownFields(node, p, AUTOPERF_FIELDS);
+    Boolean enabled = bool(node, "enabled", p);
+    Integer replay = integer(node, "replay_memory", p);
+    Boolean capture = bool(node, "packet_capture", p);
+    JsonNode limits = mapping(node, "resource_limits", p);
+    if (limits != null) {
+      knownFields(limits, p + "resource_limits.", Set.of("tier1", "tier2", "tier3"));
+    }
+    return new AutoPerfSettings(
+        enabled == null || enabled,
+        text(node, "command_secret", p),
+        text(node, "commands_topic", p),
+        text(node, "state_file", p),
+        replay == null ? AutoPerfSettings.DEFAULT_REPLAY_MEMORY : replay,
+        capture != null && capture,
+        suite(node, limits, 2),
+        suite(node, limits, 3));
+  }
+
+  private AutoPerfSettings.TierSuite suite(JsonNode autoperf, JsonNode limits, int tier) {
+    AutoPerfSettings.TierSuite seed = AutoPerfSettings.TierSuite.seed(tier);
+    String name = "tier" + tier;
+    String p = "autoperf." + name + ".";
+    JsonNode node = mapping(autoperf, name, "autoperf.");
+    Boolean enabled = null;
+    Double interval = null;
+    List<AutoPerfSettings.SuiteTest> tests = seed.tests();
+    if (node != null) {
+      knownFields(node, p, TIER_FIELDS);
+      enabled = bool(node, "enabled", p);
+      interval = seconds(node, "interval", p);
+      JsonNode list = node.get("tests");
+      if (list != null && !list.isNull()) {
+        if (list.isArray()) {
+          List<AutoPerfSettings.SuiteTest> read = new ArrayList<>();
+          for (int i = 0; i < list.size(); i++) {
+            AutoPerfSettings.SuiteTest t = suiteTest(list.get(i), p + "tests[" + i + "]");
+            if (t != null) {
+              read.add(t);
+            }
+          }
+          tests = read;
+        } else {
+          builder.problem(p + "tests: must be a list of test names or {name: ..., script: ...}");
+        }
+      }
+    }
+    Double timeout = null;
+    Integer concurrent = null;
+    JsonNode limit = limits == null ? null : mapping(limits, name, "autoperf.resource_limits.");
+    if (limit != null) {
+      String lp = "autoperf.resource_limits." + name + ".";
+      knownFields(limit, lp, LIMIT_FIELDS);
+      timeout = seconds(limit, "test_timeout", lp);
+      concurrent = integer(limit, "max_concurrent", lp);
+    }
+    return new AutoPerfSettings.TierSuite(
+        enabled == null ? seed.enabled() : enabled,
+        interval == null ? seed.intervalS() : interval,
+        timeout == null ? seed.testTimeoutMs() : (int) Math.round(timeout * 1000),
+        concurrent == null ? seed.maxConcurrent() : concurrent,
+        tests);
+  }
+
+  private AutoPerfSettings.SuiteTest suiteTest(JsonNode node, String path) {
+    if (node.isTextual()) {
+      return AutoPerfSettings.SuiteTest.named(node.textValue());
+    }
+    if (!node.isObject()) {
+      builder.problem(path + ": must be a test name or a mapping like {name: ..., script: ...}");
+      return null;
+    }
+    String p = path + ".";
+    knownFields(node, p, SUITE_TEST_FIELDS);
+    Double timeout = seconds(node, "timeout", p);
+    String name = text(node, "name", p);
+    if (name == null) {
+      builder.problem(p + "name: required");
+      return null;
+    }
+    return new AutoPerfSettings.SuiteTest(
+        name,
+        text(node, "script", p),
+        timeout == null ? null : (int) Math.round(timeout * 1000),
+        integer(node, "port", p),
+        integer(node, "packets", p),
+        integer(node, "cycles", p),
+        seconds(node, "duration", p),
+        integerList(node, "ports", p),
+        numberMap(node, "threshold", p));
+  }
+
+  private WebhookSettings webhook(JsonNode node, String path) {
+    String p = path + ".";
+    knownFields(node, p, WEBHOOK_FIELDS);
+    Boolean enabled = bool(node, "enabled", p);
+    Double timeout = seconds(node, "timeout", p);
+    Integer retries = integer(node, "max_retries", p);
+    List<String> events = null;
+    JsonNode list = node.get("events");
+    if (list != null && !list.isNull()) {
+      if (list.isArray()) {
+        events = new ArrayList<>();
+        for (JsonNode e : list) {
+          events.add(e.asText());
+        }
+      } else {
+        builder.problem(p + "events: must be a list such as [tier_escalation, tier_deescalation]");
+      }
+    }
+    return new WebhookSettings(
+        enabled == null || enabled,
+        text(node, "url", p),
+        text(node, "format", p),
+        events,
+        timeout == null ? WebhookSettings.DEFAULT_TIMEOUT_MS : (int) Math.round(timeout * 1000),
+        retries == null ? WebhookSettings.DEFAULT_MAX_RETRIES : retries);
+  }
+
+  /** Seconds, as the seed writes them: 300, 2.5, "30s", "500ms", "5m". */
+  private Double seconds(JsonNode parent, String field, String prefix) {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (node.isNumber()) {
+      return node.doubleValue();
+    }
+    if (node.isTextual()) {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("\\s*([0-9]+(?:\\.[0-9]+)?)\\s*(ms|s|m|h)?\\s*")
+              .matcher(node.textValue());
+      if (m.matches()) {
+        double v = Double.parseDouble(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+          case "ms" -> v / 1000;
+          case "m" -> v * 60;
+          case "h" -> v * 3600;
+          default -> v;
+        };
+      }
+    }
+    builder.problem(
+        prefix
+            + field
+            + ": must be seconds or a duration like 30s, 500ms, 5m (got "
+            + show(node)
+            + ")");
+    return null;
   }
 
   private TargetConfig target(JsonNode node, String path) {

@@ -36,6 +36,7 @@ public final class TcpSink implements AutoCloseable {
             return t;
           });
   private volatile ServerSocket server;
+  private volatile long maxBytesPerSecond;
   private Thread acceptor;
 
   public TcpSink(String bindAddress, int port) {
@@ -57,6 +58,17 @@ public final class TcpSink implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Reads no faster than this from now on (0: unlimited), which is how tests and the local stack
+   * make a bandwidth test see a slow path.
+   */
+  public void setMaxBytesPerSecond(long rate) {
+    if (rate < 0) {
+      throw new IllegalArgumentException("rate must be 0 or more: " + rate);
+    }
+    maxBytesPerSecond = rate;
+  }
+
   public int port() {
     return server.getLocalPort();
   }
@@ -65,7 +77,7 @@ public final class TcpSink implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket client = server.accept();
-        clients.execute(() -> drain(client));
+        clients.execute(() -> drain(client, this));
       } catch (IOException e) {
         if (!server.isClosed()) {
           LOG.warn("tcp sink: accept failed: {}", e.toString());
@@ -76,15 +88,30 @@ public final class TcpSink implements AutoCloseable {
     }
   }
 
-  private static void drain(Socket client) {
+  private static void drain(Socket client, TcpSink sink) {
     try (client) {
       client.setSoTimeout(IDLE_TIMEOUT_MS);
       InputStream in = client.getInputStream();
       byte[] buf = new byte[64 * 1024];
       long total = 0;
+      long start = System.nanoTime();
       int n;
-      while ((n = in.read(buf)) >= 0) {
+      while ((n = in.read(buf, 0, chunk(buf, sink.maxBytesPerSecond))) >= 0) {
         total += n;
+        long rate = sink.maxBytesPerSecond;
+        if (rate > 0) {
+          // hold back until the bytes read so far fit the rate: the sender's window fills up
+          long dueNanos = start + (long) (total * 1e9 / rate);
+          long wait = dueNanos - System.nanoTime();
+          if (wait > 0) {
+            try {
+              Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return;
+            }
+          }
+        }
       }
       DataOutputStream out = new DataOutputStream(client.getOutputStream());
       out.writeLong(total);
@@ -92,6 +119,11 @@ public final class TcpSink implements AutoCloseable {
     } catch (IOException e) {
       LOG.debug("tcp sink: client ended: {}", e.toString());
     }
+  }
+
+  private static int chunk(byte[] buf, long rate) {
+    // small reads when throttled, so the pacing is smooth
+    return rate > 0 ? (int) Math.max(1024, Math.min(buf.length, rate / 20)) : buf.length;
   }
 
   @Override

@@ -32,6 +32,7 @@ public final class StatusServer implements AutoCloseable {
   private final Supplier<RunStats> runStats;
   private final DeliveryStats delivery;
   private final long startedMs = System.currentTimeMillis();
+  private volatile AutoPerfView autoperf;
 
   /**
    * @param delivery the publishing sink's figures, or null when the sink reports none
@@ -68,11 +69,40 @@ public final class StatusServer implements AutoCloseable {
             }));
     server.createContext("/healthz", this::healthz);
     server.createContext("/metrics", this::metrics);
+    server.createContext("/api/autoperf/status", this::autoperfStatus);
+    server.createContext("/api/autoperf/triggers", this::autoperfTriggers);
+  }
+
+  /** Serves AutoPerf's status and triggers, and adds its counters to /metrics. */
+  public StatusServer withAutoPerf(AutoPerfView view) {
+    this.autoperf = view;
+    return this;
+  }
+
+  private void autoperfStatus(HttpExchange exchange) throws IOException {
+    AutoPerfView view = autoperf;
+    respond(
+        exchange,
+        200,
+        "application/json",
+        view == null
+            ? "{\"enabled\":false,\"current_tier\":1,\"triggers\":[]}\n"
+            : view.statusJson() + "\n");
+  }
+
+  private void autoperfTriggers(HttpExchange exchange) throws IOException {
+    AutoPerfView view = autoperf;
+    respond(
+        exchange,
+        200,
+        "application/json",
+        view == null ? "{\"triggers\":[]}\n" : view.triggersJson() + "\n");
   }
 
   public StatusServer start() {
     server.start();
-    LOG.info("status: serving /healthz and /metrics on {}", address());
+    LOG.info(
+        "status: serving /healthz, /metrics and /api/autoperf/{status,triggers} on {}", address());
     return this;
   }
 
@@ -190,6 +220,10 @@ public final class StatusServer implements AutoCloseable {
         "The longest publish latency seen.",
         probe,
         latency.maxMs());
+    AutoPerfView view = autoperf;
+    if (view != null) {
+      out.append(view.metrics(probe));
+    }
     return out.toString();
   }
 

@@ -21,6 +21,24 @@ public final class BandwidthTest implements ProbeTest {
   public static final String NAME = TestSpec.BANDWIDTH;
   private static final long MAX_SEND_NANOS = 10_000_000_000L;
 
+  private final long maxSendNanos;
+
+  /** Sends for at most 10 s. */
+  public BandwidthTest() {
+    this(java.time.Duration.ofNanos(MAX_SEND_NANOS));
+  }
+
+  /**
+   * Sends for at most {@code maxSend} (still no more than half the run's timeout): AutoPerf's quick
+   * (10 s) and full (60 s) tests.
+   */
+  public BandwidthTest(java.time.Duration maxSend) {
+    if (maxSend.isNegative() || maxSend.isZero()) {
+      throw new IllegalArgumentException("the sending time must be positive: " + maxSend);
+    }
+    this.maxSendNanos = maxSend.toNanos();
+  }
+
   @Override
   public String name() {
     return NAME;
@@ -33,7 +51,7 @@ public final class BandwidthTest implements ProbeTest {
         NAME,
         m -> {
           Deadline deadline = Deadline.after(ctx.timeout());
-          long sendFor = Math.min(MAX_SEND_NANOS, deadline.remainingNanos() / 2);
+          long sendFor = Math.min(maxSendNanos, deadline.remainingNanos() / 2);
           InetAddress address = Resolver.resolve(target.host(), deadline, m);
           try (Socket socket = new Socket()) {
             TcpConnectTest.connect(socket, address, spec.port(), deadline, m);

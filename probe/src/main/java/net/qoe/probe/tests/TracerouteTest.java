@@ -33,6 +33,7 @@ public final class TracerouteTest implements ProbeTest {
 
   private final String mtr;
   private final String traceroute;
+  private final int cycles;
 
   public TracerouteTest() {
     this("mtr", "traceroute");
@@ -40,8 +41,21 @@ public final class TracerouteTest implements ProbeTest {
 
   /** With other executables (full paths, or stand-ins in tests). */
   public TracerouteTest(String mtr, String traceroute) {
+    this(mtr, traceroute, 3);
+  }
+
+  /** {@code cycles} mtr report cycles (AutoPerf's full mtr runs 100). */
+  public TracerouteTest(int cycles) {
+    this("mtr", "traceroute", cycles);
+  }
+
+  public TracerouteTest(String mtr, String traceroute, int cycles) {
+    if (cycles < 1) {
+      throw new IllegalArgumentException("cycles must be at least 1: " + cycles);
+    }
     this.mtr = mtr;
     this.traceroute = traceroute;
+    this.cycles = cycles;
   }
 
   @Override
@@ -59,7 +73,10 @@ public final class TracerouteTest implements ProbeTest {
           long start = System.nanoTime();
           List<Hop> hops;
           String viaMtr =
-              execute(List.of(mtr, "--report", "--json", "-n", "-c", "3", target.host()), deadline);
+              execute(
+                  List.of(
+                      mtr, "--report", "--json", "-n", "-c", String.valueOf(cycles), target.host()),
+                  deadline);
           if (viaMtr != null) {
             hops = parseMtrJson(viaMtr);
           } else {

@@ -30,6 +30,9 @@ class ProbeConfigTest {
     assertThat(config.probeId()).isEqualTo("probe-lab-1");
     assertThat(config.kafka()).isEqualTo(new KafkaSettings("localhost:9092", "qoe.measurements"));
     assertThat(config.concurrency()).isEqualTo(4);
+    assertThat(config.autoperf().enabled()).isFalse();
+    assertThat(config.autoperf().tier2().intervalS()).isEqualTo(60.0);
+    assertThat(config.autoperf().tier3().maxConcurrent()).isEqualTo(1);
     assertThat(config.targets())
         .extracting(TargetConfig::name)
         .containsExactly("web-1", "intranet", "responder-1");

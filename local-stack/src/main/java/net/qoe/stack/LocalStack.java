@@ -144,21 +144,25 @@ public final class LocalStack implements AutoCloseable {
               options.jdbcPassword(),
               "--window",
               options.window().toMillis() + "ms",
+              // runs are stamped with their start, and a slow http run (the scripted fault adds
+              // seconds) must still arrive before its window closes
               "--out-of-orderness",
-              "1s",
+              "6s",
               "--idleness",
               "5s",
               "--checkpoint-interval",
               "5s",
               "--starting-offsets",
-              "latest"
+              "latest",
+              "--command-secret",
+              commandSecret
             },
             java.util.Map.of());
     jobId = flink.submit(jobConfig, 1);
     flink.awaitRunning(jobId, Duration.ofSeconds(60));
     status("Flink job " + jobId + " RUNNING");
 
-    targets = LocalTargets.start(bootstrapServers, options, out);
+    targets = LocalTargets.start(bootstrapServers, options, out, commandSecret);
     started.push(targets);
     status(
         String.format(

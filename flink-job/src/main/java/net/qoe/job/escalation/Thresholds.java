@@ -25,7 +25,7 @@ public final class Thresholds {
   /** Tier-1 breaches: latency, loss, HTTP response, DNS, and runs that all failed. */
   public List<String> tier1(SeriesAggregate a) {
     List<String> out = new ArrayList<>();
-    if (a.count() > 0 && a.okCount() == 0) {
+    if (a.count() > 0 && a.okCount() == 0 && networkFailures(a) > 0) {
       out.add(
           String.format(
               Locale.ROOT, "%s: all %d runs failed %s", a.test(), a.count(), a.errorsByStage()));
@@ -70,6 +70,21 @@ public final class Thresholds {
     }
     return out;
   }
+
+  /**
+   * Failed runs that say something about the network: not those that could not run on the probe's
+   * host (a missing tool: stage "unavailable") or failed inside the probe (stage "internal").
+   * Otherwise a probe without mtr would hold its targets in tier 2 for good.
+   */
+  static long networkFailures(SeriesAggregate a) {
+    long failures = a.count() - a.okCount();
+    for (String notNetwork : NOT_NETWORK_STAGES) {
+      failures -= a.errorsByStage().getOrDefault(notNetwork, 0L);
+    }
+    return failures;
+  }
+
+  private static final List<String> NOT_NETWORK_STAGES = List.of("unavailable", "internal");
 
   /** Tier-2 breaches: bandwidth (its low tail), jitter, hop count, certificate expiry. */
   public List<String> tier2(SeriesAggregate a) {

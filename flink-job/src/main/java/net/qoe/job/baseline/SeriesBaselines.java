@@ -67,6 +67,8 @@ public final class SeriesBaselines
   public static ScoredWindow score(Baselines b, SeriesAggregate a, BaselinePolicy policy) {
     int hourOfWeek = hourOfWeek(a.windowStartMs());
     Map<String, Double> values = Headlines.of(a);
+    // a non-finite value would poison the level and every later score
+    values.values().removeIf(v -> v == null || !Double.isFinite(v));
     Map<String, MetricScore> scores = new HashMap<>();
     String worst = null;
     boolean anomalousWindow = false;
@@ -91,6 +93,11 @@ public final class SeriesBaselines
       }
       anomalousWindow |= score >= policy.anomalyScore();
     }
+    if (a.windowStartMs() <= b.lastWindowStartMs) {
+      // a window re-fired by late data (or replayed out of order) was already learned from once
+      return new ScoredWindow(a, scores, anomalousWindow, worst);
+    }
+    b.lastWindowStartMs = a.windowStartMs();
     long week = Math.floorDiv(a.windowStartMs(), 7L * 24 * 3600 * 1000);
     for (Map.Entry<String, Double> e : values.entrySet()) {
       MetricBaseline baseline = b.metrics.get(e.getKey());
@@ -110,6 +117,7 @@ public final class SeriesBaselines
   /** All baselines of one series. */
   public static final class Baselines {
     final Map<String, MetricBaseline> metrics = new HashMap<>();
+    long lastWindowStartMs = Long.MIN_VALUE;
 
     public MetricBaseline get(String headline) {
       return metrics.get(headline);
@@ -118,6 +126,7 @@ public final class SeriesBaselines
 
   static final class BaselinesSerializer extends CodecSerializer<Baselines> {
     private static final long serialVersionUID = 1L;
+    private static final byte FORMAT_VERSION = 1;
 
     @Override
     public boolean isImmutableType() {
@@ -131,6 +140,8 @@ public final class SeriesBaselines
 
     @Override
     protected void write(Baselines b, DataOutputView out) throws IOException {
+      out.writeByte(FORMAT_VERSION);
+      out.writeLong(b.lastWindowStartMs);
       out.writeInt(b.metrics.size());
       for (Map.Entry<String, MetricBaseline> e : b.metrics.entrySet()) {
         out.writeUTF(e.getKey());
@@ -140,7 +151,12 @@ public final class SeriesBaselines
 
     @Override
     protected Baselines read(DataInputView in) throws IOException {
+      byte version = in.readByte();
+      if (version != FORMAT_VERSION) {
+        throw new IOException("series baselines written in format " + version);
+      }
       Baselines b = new Baselines();
+      b.lastWindowStartMs = in.readLong();
       int n = in.readInt();
       for (int i = 0; i < n; i++) {
         b.metrics.put(in.readUTF(), MetricBaseline.read(in));

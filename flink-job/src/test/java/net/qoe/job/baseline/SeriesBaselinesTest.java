@@ -93,6 +93,26 @@ class SeriesBaselinesTest {
   }
 
   @Test
+  void aWindowReFiredByLateDataIsScoredButNotLearnedTwice() {
+    SeriesBaselines.Baselines b = warm();
+    SeriesAggregate first = window(MONDAY + 60 * MINUTE, 4, 52);
+    SeriesBaselines.score(b, first, policy);
+    String learned = b.get(Headlines.TOTAL).learnedState();
+    ScoredWindow refired = SeriesBaselines.score(b, window(MONDAY + 60 * MINUTE, 5, 52), policy);
+    assertThat(refired.scores()).containsKey(Headlines.TOTAL);
+    assertThat(b.get(Headlines.TOTAL).learnedState()).isEqualTo(learned);
+  }
+
+  @Test
+  void nonFiniteValuesAreIgnoredRatherThanPoisoningTheBaseline() {
+    SeriesBaselines.Baselines b = warm();
+    String learned = b.get(Headlines.TOTAL).learnedState();
+    ScoredWindow w = SeriesBaselines.score(b, window(MONDAY + 60 * MINUTE, 4, Double.NaN), policy);
+    assertThat(w.anomalous()).isFalse();
+    assertThat(b.get(Headlines.TOTAL).learnedState()).isEqualTo(learned);
+  }
+
+  @Test
   void baselinesSurviveARestoreFromACheckpoint() throws Exception {
     OperatorSubtaskState snapshot;
     List<ScoredWindow> firstRun = new ArrayList<>();

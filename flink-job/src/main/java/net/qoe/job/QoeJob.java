@@ -4,8 +4,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import net.qoe.job.baseline.BaselinePolicy;
+import net.qoe.job.baseline.ScoredWindow;
+import net.qoe.job.baseline.SeriesBaselines;
 import net.qoe.job.config.JobConfig;
 import net.qoe.job.dedupe.DropDuplicates;
+import net.qoe.job.diagnosis.CorrelateScope;
+import net.qoe.job.diagnosis.Diagnose;
+import net.qoe.job.diagnosis.DiagnosedWindow;
+import net.qoe.job.diagnosis.Diagnoser;
 import net.qoe.job.escalation.AutoPerfConfig;
 import net.qoe.job.escalation.TierEscalator;
 import net.qoe.job.escalation.TierTransition;
@@ -60,10 +67,12 @@ public final class QoeJob {
 
   private final JobConfig config;
   private final Source<IngestResult, ?, ?> source;
-  private final Sink<SeriesAggregate> aggregateSink;
+  private final Sink<DiagnosedWindow> aggregateSink;
   private final Sink<DeadLetter> deadLetterSink;
   private final Map<Resolution, Sink<SeriesAggregate>> rollupSinks;
   private Escalation escalation;
+  private Sink<DiagnosedWindow> baselineSink;
+  private BaselinePolicy baselinePolicy = BaselinePolicy.defaults();
 
   /**
    * AutoPerf: the state machine's policy, where its commands go (null: record only), and where the
@@ -72,11 +81,14 @@ public final class QoeJob {
   public record Escalation(
       AutoPerfConfig policy, Sink<TierTransition> commands, Sink<TierTransition> history) {}
 
-  /** The job without rollups: measurements to base-window aggregates and dead letters. */
+  /**
+   * The job without rollups: measurements to base-window aggregates (scored against their
+   * baselines, diagnosed, scoped) and dead letters.
+   */
   public QoeJob(
       JobConfig config,
       Source<IngestResult, ?, ?> source,
-      Sink<SeriesAggregate> aggregateSink,
+      Sink<DiagnosedWindow> aggregateSink,
       Sink<DeadLetter> deadLetterSink) {
     this(config, source, aggregateSink, deadLetterSink, Map.of());
   }
@@ -84,7 +96,7 @@ public final class QoeJob {
   private QoeJob(
       JobConfig config,
       Source<IngestResult, ?, ?> source,
-      Sink<SeriesAggregate> aggregateSink,
+      Sink<DiagnosedWindow> aggregateSink,
       Sink<DeadLetter> deadLetterSink,
       Map<Resolution, Sink<SeriesAggregate>> rollupSinks) {
     this.config = config;
@@ -99,7 +111,23 @@ public final class QoeJob {
    * writes each resolution to its sink. A resolution the base window does not divide is skipped.
    */
   public QoeJob withRollupSinks(Map<Resolution, Sink<SeriesAggregate>> sinks) {
-    return new QoeJob(config, source, aggregateSink, deadLetterSink, sinks);
+    QoeJob job = new QoeJob(config, source, aggregateSink, deadLetterSink, sinks);
+    job.escalation = escalation;
+    job.baselineSink = baselineSink;
+    job.baselinePolicy = baselinePolicy;
+    return job;
+  }
+
+  /** Also writes the newest baseline per series and headline ({@code baselines_latest}). */
+  public QoeJob withBaselineSink(Sink<DiagnosedWindow> sink) {
+    this.baselineSink = sink;
+    return this;
+  }
+
+  /** How baselines learn and score (defaults: {@link BaselinePolicy#defaults()}). */
+  public QoeJob withBaselinePolicy(BaselinePolicy policy) {
+    this.baselinePolicy = policy;
+    return this;
   }
 
   /** Adds tier escalation to the job. */
@@ -132,6 +160,7 @@ public final class QoeJob {
     return new QoeJob(
             config, kafkaSource(config), Sinks.aggregates(config), Sinks.deadLetters(config))
         .withRollupSinks(rollups)
+        .withBaselineSink(Sinks.baselines(config))
         .withEscalation(
             new Escalation(policy, commands, EscalationSinks.history(Sinks.connection(config))));
   }
@@ -196,7 +225,19 @@ public final class QoeJob {
 
     SingleOutputStreamOperator<SeriesAggregate> aggregates = seriesAggregates(unique, config);
 
-    aggregates.sinkTo(aggregateSink).name("postgres agg_1m").uid("sink-agg-1m");
+    DataStream<DiagnosedWindow> diagnosed =
+        diagnose(aggregates, baselinePolicy, config.allowedLateness(), certDays());
+
+    diagnosed.sinkTo(aggregateSink).name("postgres agg_1m").uid("sink-agg-1m");
+    if (baselineSink != null) {
+      diagnosed
+          .filter(w -> !w.scored().scores().isEmpty())
+          .name("scored windows")
+          .uid("scored-windows")
+          .sinkTo(baselineSink)
+          .name("postgres baselines_latest")
+          .uid("sink-baselines-latest");
+    }
 
     if (!rollupSinks.isEmpty()) {
       DataStream<SeriesAggregate> finer = aggregates;
@@ -215,9 +256,9 @@ public final class QoeJob {
 
     if (escalation != null) {
       SingleOutputStreamOperator<TierTransition> transitions =
-          aggregates
+          diagnosed
               .connect(unique)
-              .keyBy(SeriesAggregate::probeId, Measurement::probeId, Types.STRING)
+              .keyBy(w -> w.aggregate().probeId(), Measurement::probeId, Types.STRING)
               .process(new TierEscalator(escalation.policy()))
               .returns(TypeInformation.of(TierTransition.class))
               .name("autoperf escalation")
@@ -265,6 +306,46 @@ public final class QoeJob {
         .aggregate(new SeriesAggregator(), new AttachWindow<>())
         .name("1-minute series aggregates")
         .uid("agg-1m");
+  }
+
+  private double certDays() {
+    return escalation == null
+        ? AutoPerfConfig.defaults().sslExpiryDays()
+        : escalation.policy().sslExpiryDays();
+  }
+
+  /**
+   * Stages 4 and 5: per series, the window scored against the series' baselines (keyed state;
+   * anomalous windows do not teach them) and given a label and reason; then the cross-probe
+   * correlation, keyed by target and then by probe, gives it a scope. Each window is released as
+   * soon as the watermark passes its end, so this adds no delay beyond the window itself.
+   */
+  static SingleOutputStreamOperator<DiagnosedWindow> diagnose(
+      DataStream<SeriesAggregate> aggregates,
+      BaselinePolicy policy,
+      Duration allowedLateness,
+      double certDays) {
+    long lateness = allowedLateness.toMillis();
+    return aggregates
+        .keyBy(MergeAggregates::keyOf, Types.STRING)
+        .process(new SeriesBaselines(policy))
+        .returns(TypeInformation.of(ScoredWindow.class))
+        .name("baselines and anomaly scores")
+        .uid("baselines")
+        .map(new Diagnose(new Diagnoser(policy.anomalyScore(), certDays)))
+        .returns(DiagnosedWindow.TYPE)
+        .name("diagnosis")
+        .uid("diagnosis")
+        .keyBy(w -> CorrelateScope.keyOf(w, CorrelateScope.Side.TARGET), Types.STRING)
+        .process(new CorrelateScope(CorrelateScope.Side.TARGET, lateness))
+        .returns(DiagnosedWindow.TYPE)
+        .name("correlate by target")
+        .uid("scope-by-target")
+        .keyBy(w -> CorrelateScope.keyOf(w, CorrelateScope.Side.PROBE), Types.STRING)
+        .process(new CorrelateScope(CorrelateScope.Side.PROBE, lateness))
+        .returns(DiagnosedWindow.TYPE)
+        .name("correlate by probe: scope")
+        .uid("scope-by-probe");
   }
 
   /** Whether windows of {@code window} tile a {@code resolution} window exactly. */

@@ -16,7 +16,15 @@ import java.io.Serializable;
  * @param relativeFloor the spread is at least this share of the expected value (a perfectly flat
  *     series would otherwise make any jitter infinitely anomalous)
  * @param absoluteFloor and at least this much, in the metric's unit
- * @param anomalyScore the score from which a window is anomalous (and does not feed the baseline)
+ * @param anomalyScore the score from which a window is suspect: it does not feed the baselines, and
+ *     it is anomalous (an alarm) once confirmed
+ * @param confirmWindows consecutive suspect windows that confirm an alarm (hysteresis: one noisy
+ *     window is not an alarm; the alarm lasts while the windows stay suspect)
+ * @param immediateScore a score from which a single window is an alarm without confirmation
+ * @param lossShift the rise in packet loss (a fraction, 0.05 = 5 points, the AutoPerf tier-1 loss
+ *     threshold) the pooled loss detector is tuned for
+ * @param lossCusumThreshold the log-likelihood ratio at which the pooled loss detector (a binomial
+ *     CUSUM over consecutive windows) alarms; its score is anomalyScore × CUSUM / this
  */
 public record BaselinePolicy(
     int warmupWindows,
@@ -28,10 +36,14 @@ public record BaselinePolicy(
     int seasonalMinWindows,
     double relativeFloor,
     double absoluteFloor,
-    double anomalyScore)
+    double anomalyScore,
+    int confirmWindows,
+    double immediateScore,
+    double lossShift,
+    double lossCusumThreshold)
     implements Serializable {
 
   public static BaselinePolicy defaults() {
-    return new BaselinePolicy(20, 30, 0.3, 0.05, 0.05, 0.05, 20, 0.05, 0.5, 4.0);
+    return new BaselinePolicy(20, 30, 0.3, 0.05, 0.05, 0.05, 20, 0.05, 0.5, 4.0, 2, 8.0, 0.05, 8.0);
   }
 }

@@ -48,6 +48,54 @@ public final class Headlines {
     return v;
   }
 
+  /**
+   * The {@code agg_1m_metric} row a headline is a statistic of, or null when it is a per-window
+   * value of the series row (loss, RFC 3550 jitter).
+   */
+  public static String metricOf(String headline, SeriesAggregate a) {
+    if (LOSS.equals(headline)) {
+      return null;
+    }
+    if (JITTER.equals(headline)) {
+      return a.jitterMs() == null && a.metrics().containsKey("jitter_ms") ? "jitter_ms" : null;
+    }
+    int dot = headline.indexOf('.');
+    return dot < 0 ? headline : headline.substring(0, dot);
+  }
+
+  /** Which statistic of its metric a headline is: p95, p50, or mean (hops, jitter). */
+  public static String statOf(String headline) {
+    int dot = headline.indexOf('.');
+    return dot < 0 ? "mean" : headline.substring(dot + 1);
+  }
+
+  /** A headline as people say it: "latency p95", "loss", "throughput p50". */
+  public static String label(String headline) {
+    return switch (headline) {
+      case RTT -> "latency p95";
+      case TOTAL -> "total p95";
+      case DNS -> "dns p95";
+      case CONNECT -> "connect p95";
+      case TLS -> "tls p95";
+      case TTFB -> "ttfb p95";
+      case JITTER -> "jitter";
+      case LOSS -> "loss";
+      case THROUGHPUT -> "throughput p50";
+      case HOPS -> "hops";
+      default -> headline;
+    };
+  }
+
+  /** The unit of a headline's values, with a leading space ("" for hop counts). */
+  public static String unit(String headline) {
+    return switch (headline) {
+      case LOSS -> " %";
+      case THROUGHPUT -> " Mbps";
+      case HOPS -> "";
+      default -> " ms";
+    };
+  }
+
   /** +1 when higher is worse (latency, loss), −1 when lower is worse (throughput). */
   public static int direction(String headline) {
     return THROUGHPUT.equals(headline) ? -1 : 1;

@@ -29,6 +29,7 @@ public final class SeriesBaselines
     extends KeyedProcessFunction<String, SeriesAggregate, ScoredWindow> {
 
   private static final long serialVersionUID = 1L;
+  private static final double LOSS_MEMORY = 0.998;
 
   private final BaselinePolicy policy;
   private transient ValueState<Baselines> state;
@@ -63,13 +64,27 @@ public final class SeriesBaselines
     out.collect(scored);
   }
 
-  /** Scores {@code a} and, unless it is anomalous, teaches {@code b}. Pure; used by tests. */
+  /**
+   * Scores {@code a} and, unless it is suspect, teaches {@code b}. Pure; used by tests and the
+   * detection benchmark.
+   *
+   * <p>A window is suspect when a headline scores at least the anomaly score; suspect windows never
+   * feed the baselines. It is anomalous (an alarm) when its score reaches the immediate score, or
+   * when it is the {@code confirmWindows}-th suspect window in a row, so that one noisy window is
+   * not an alarm while a real shift is one by its second window. Packet loss is also pooled over
+   * consecutive windows by a binomial CUSUM, which finds a few extra lost packets per window that
+   * no single window shows; its alarm needs no confirmation (it is already an accumulation).
+   */
   public static ScoredWindow score(Baselines b, SeriesAggregate a, BaselinePolicy policy) {
     int hourOfWeek = hourOfWeek(a.windowStartMs());
+    boolean refired = a.windowStartMs() <= b.lastWindowStartMs;
     Map<String, Double> values = Headlines.of(a);
+    // a non-finite value would poison the level and every later score
+    values.values().removeIf(v -> v == null || !Double.isFinite(v));
     Map<String, MetricScore> scores = new HashMap<>();
     String worst = null;
-    boolean anomalousWindow = false;
+    boolean suspect = false;
+    boolean pooledAlarm = false;
     for (Map.Entry<String, Double> e : values.entrySet()) {
       MetricBaseline baseline = b.metrics.computeIfAbsent(e.getKey(), k -> new MetricBaseline());
       MetricBaseline.Expectation expected = baseline.expect(hourOfWeek, policy);
@@ -77,29 +92,72 @@ public final class SeriesBaselines
         continue;
       }
       double sigma = expected.sigma();
+      double score;
       if (Headlines.LOSS.equals(e.getKey()) && a.packetsSent() > 0) {
         // one lost packet in forty is 2.5 %: the spread of a loss rate is at least the binomial
         // spread for this many packets, or every unlucky packet would be an anomaly
         double n = a.packetsSent();
         double p = Math.max(expected.value() / 100, 1 / n);
         sigma = Math.max(sigma, 100 * Math.sqrt(p * (1 - p) / n));
+        score = (e.getValue() - expected.value()) / sigma;
+        double rate = b.lossSent > 0 ? b.lossLost / b.lossSent : expected.value() / 100;
+        double cusum = refired ? b.lossCusum : lossCusum(b.lossCusum, a, rate, policy);
+        if (!refired) {
+          b.lossCusum = cusum;
+        }
+        double pooled = policy.anomalyScore() * cusum / policy.lossCusumThreshold();
+        pooledAlarm |= pooled >= policy.anomalyScore();
+        score = Math.max(score, pooled);
+      } else {
+        score = Headlines.direction(e.getKey()) * (e.getValue() - expected.value()) / sigma;
       }
-      double score = Headlines.direction(e.getKey()) * (e.getValue() - expected.value()) / sigma;
       scores.put(e.getKey(), new MetricScore(e.getValue(), expected.value(), sigma, score));
       if (worst == null || score > scores.get(worst).score()) {
         worst = e.getKey();
       }
-      anomalousWindow |= score >= policy.anomalyScore();
+      suspect |= score >= policy.anomalyScore();
     }
+    double max = worst == null ? 0 : scores.get(worst).score();
+    int streak = suspect ? (refired ? Math.max(1, b.suspectStreak) : b.suspectStreak + 1) : 0;
+    boolean anomalous =
+        suspect
+            && (max >= policy.immediateScore() || streak >= policy.confirmWindows() || pooledAlarm);
+    if (refired) {
+      // a window re-fired by late data (or replayed out of order) was already learned from once
+      return new ScoredWindow(a, scores, anomalous, worst);
+    }
+    b.suspectStreak = streak;
+    b.lastWindowStartMs = a.windowStartMs();
     long week = Math.floorDiv(a.windowStartMs(), 7L * 24 * 3600 * 1000);
     for (Map.Entry<String, Double> e : values.entrySet()) {
       MetricBaseline baseline = b.metrics.get(e.getKey());
       baseline.observe(e.getValue(), hourOfWeek, week, policy);
-      if (!anomalousWindow) {
+      if (!suspect) {
         baseline.update(e.getValue(), hourOfWeek, a.count(), policy);
       }
     }
-    return new ScoredWindow(a, scores, anomalousWindow, worst);
+    if (!suspect && a.packetsSent() > 0) {
+      // the long-run loss rate, packet-weighted, forgetting over about 500 windows
+      b.lossLost = LOSS_MEMORY * b.lossLost + Math.max(0, a.packetsSent() - a.packetsReceived());
+      b.lossSent = LOSS_MEMORY * b.lossSent + a.packetsSent();
+    }
+    return new ScoredWindow(a, scores, anomalous, worst);
+  }
+
+  /**
+   * One step of the binomial CUSUM of lost packets: the log-likelihood ratio of this window's
+   * losses under the series' long-run loss rate (packet-weighted over windows that were not
+   * suspect) raised by {@code lossShift} against the expected rate, added to the running sum,
+   * floored at 0 and capped at 1.5 × the threshold so that it falls back within a few windows after
+   * the loss ends.
+   */
+  static double lossCusum(double cusum, SeriesAggregate a, double expectedRate, BaselinePolicy p) {
+    long n = a.packetsSent();
+    long lost = Math.max(0, n - a.packetsReceived());
+    double p0 = Math.min(0.2, Math.max(0.0005, expectedRate));
+    double p1 = Math.min(0.5, p0 + p.lossShift());
+    double llr = lost * Math.log(p1 / p0) + (n - lost) * Math.log((1 - p1) / (1 - p0));
+    return Math.min(1.5 * p.lossCusumThreshold(), Math.max(0, cusum + llr));
   }
 
   static int hourOfWeek(long epochMs) {
@@ -110,6 +168,11 @@ public final class SeriesBaselines
   /** All baselines of one series. */
   public static final class Baselines {
     final Map<String, MetricBaseline> metrics = new HashMap<>();
+    long lastWindowStartMs = Long.MIN_VALUE;
+    double lossCusum;
+    int suspectStreak;
+    double lossLost;
+    double lossSent;
 
     public MetricBaseline get(String headline) {
       return metrics.get(headline);
@@ -118,6 +181,7 @@ public final class SeriesBaselines
 
   static final class BaselinesSerializer extends CodecSerializer<Baselines> {
     private static final long serialVersionUID = 1L;
+    private static final byte FORMAT_VERSION = 1;
 
     @Override
     public boolean isImmutableType() {
@@ -131,6 +195,12 @@ public final class SeriesBaselines
 
     @Override
     protected void write(Baselines b, DataOutputView out) throws IOException {
+      out.writeByte(FORMAT_VERSION);
+      out.writeLong(b.lastWindowStartMs);
+      out.writeDouble(b.lossCusum);
+      out.writeInt(b.suspectStreak);
+      out.writeDouble(b.lossLost);
+      out.writeDouble(b.lossSent);
       out.writeInt(b.metrics.size());
       for (Map.Entry<String, MetricBaseline> e : b.metrics.entrySet()) {
         out.writeUTF(e.getKey());
@@ -140,7 +210,16 @@ public final class SeriesBaselines
 
     @Override
     protected Baselines read(DataInputView in) throws IOException {
+      byte version = in.readByte();
+      if (version != FORMAT_VERSION) {
+        throw new IOException("series baselines written in format " + version);
+      }
       Baselines b = new Baselines();
+      b.lastWindowStartMs = in.readLong();
+      b.lossCusum = in.readDouble();
+      b.suspectStreak = in.readInt();
+      b.lossLost = in.readDouble();
+      b.lossSent = in.readDouble();
       int n = in.readInt();
       for (int i = 0; i < n; i++) {
         b.metrics.put(in.readUTF(), MetricBaseline.read(in));

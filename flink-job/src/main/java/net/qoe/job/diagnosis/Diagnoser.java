@@ -20,7 +20,9 @@ import net.qoe.job.window.MetricSummary;
 /**
  * Names the likely cause of a window from which of its headlines moved against their baselines,
  * most specific first: an expiring certificate, a changed path, loss, then the HTTP phase that grew
- * (DNS, handshake, server), then latency and jitter together (congestion), then throughput.
+ * (DNS, handshake, server), then latency and jitter together (congestion), then throughput. The
+ * certificate and the path are facts and are named in any window; the causes read from scores only
+ * in windows that are anomalous (confirmed alarms).
  */
 public final class Diagnoser implements Serializable {
 
@@ -52,6 +54,11 @@ public final class Diagnoser implements Serializable {
           Diagnosis.PATH_CHANGE,
           String.format(
               Locale.ROOT, "path changed: %.0f hops, usually %.0f", hops.value(), hops.expected()));
+    }
+    if (!w.anomalous()) {
+      // a suspect window that is not (yet) an alarm gets no score-based cause: one noisy window
+      // explained as "server-bound" would be a false alarm by another name
+      return Diagnosis.normal();
     }
     if (up(w, LOSS)) {
       return new Diagnosis(Diagnosis.LOSS, "packet " + describe("loss", w.scores().get(LOSS), "%"));

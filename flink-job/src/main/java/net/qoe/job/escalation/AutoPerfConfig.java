@@ -39,8 +39,17 @@ public record AutoPerfConfig(
     int fastPathBreaches,
     Duration commandTtl,
     List<String> tier2Tests,
-    List<String> tier3Tests)
+    List<String> tier3Tests,
+    // the baseline hook: a headline this many spreads worse than this hour's baseline ...
+    double baselineSigma,
+    // ... for this many consecutive windows escalates 1 -> 2 like a tier-1 threshold
+    int baselineWindows)
     implements Serializable {
+
+  /** Whether the baseline score takes part in escalation ({@code baseline_sigma: off} disables). */
+  public boolean baselineEnabled() {
+    return baselineSigma > 0;
+  }
 
   public static AutoPerfConfig defaults() {
     return new AutoPerfConfig(
@@ -65,7 +74,9 @@ public record AutoPerfConfig(
             "mtr_extended",
             "packet_capture",
             "system_diagnostics",
-            "application_tests"));
+            "application_tests"),
+        4.0,
+        2);
   }
 
   public List<String> testsFor(int tier) {
@@ -106,7 +117,9 @@ public record AutoPerfConfig(
             (int) r.positive("escalation", null, "fast_path_breaches", d.fastPathBreaches),
             r.duration("escalation", "command_ttl", d.commandTtl),
             r.tests("tier2", d.tier2Tests),
-            r.tests("tier3", d.tier3Tests));
+            r.tests("tier3", d.tier3Tests),
+            r.sigmaOrOff("escalation", "baseline_sigma", d.baselineSigma),
+            (int) r.positive("escalation", null, "baseline_windows", d.baselineWindows));
     if (!problems.isEmpty()) {
       throw new JobConfig.InvalidConfigException(problems);
     }
@@ -141,6 +154,42 @@ public record AutoPerfConfig(
         return v;
       } catch (NumberFormatException e) {
         problems.add(where + " (" + envName + "): '" + text + "' is not a number");
+        return fallback;
+      }
+    }
+
+    /** A positive number of spreads, or {@code off}/{@code false}/{@code 0} for disabled (0). */
+    double sigmaOrOff(String section, String key, double fallback) {
+      String envName = ("AUTOPERF_" + section + "_" + key).toUpperCase(Locale.ROOT);
+      String text = env.get(envName);
+      if (text == null && ap != null) {
+        JsonNode node = ap.path(section).path(key);
+        text = node.isMissingNode() || node.isNull() ? null : node.asText();
+      }
+      if (text == null) {
+        return fallback;
+      }
+      String t = text.trim().toLowerCase(Locale.ROOT).replaceAll("\\s*(σ|sigma)$", "");
+      if (t.equals("off") || t.equals("false") || t.equals("no")) {
+        return 0;
+      }
+      try {
+        double v = Double.parseDouble(t);
+        if (v < 0 || Double.isNaN(v) || Double.isInfinite(v)) {
+          throw new NumberFormatException();
+        }
+        return v;
+      } catch (NumberFormatException e) {
+        problems.add(
+            "autoperf."
+                + section
+                + "."
+                + key
+                + " ("
+                + envName
+                + "): '"
+                + text
+                + "' must be a positive number of spreads, or off");
         return fallback;
       }
     }

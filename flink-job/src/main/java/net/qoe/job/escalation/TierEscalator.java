@@ -1,15 +1,20 @@
 package net.qoe.job.escalation;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import net.qoe.job.baseline.Headlines;
+import net.qoe.job.baseline.MetricScore;
+import net.qoe.job.diagnosis.DiagnosedWindow;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.kafka.message.Measurement;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
@@ -26,6 +31,9 @@ import org.apache.flink.util.Collector;
  *       when it has lasted {@code maxTier3Dwell};
  *   <li>no new escalation of a pair within {@code cooldown} of its return to tier 1, and none while
  *       the probe already has {@code maxPairsAboveTier1} pairs above tier 1;
+ *   <li>the baseline hook: a window whose headline is {@code baselineSigma} spreads worse than its
+ *       baseline for this hour of the week, for {@code baselineWindows} consecutive windows of the
+ *       pair, counts as a tier-1 breach (after the fixed thresholds, which name hard limits);
  *   <li>a command in force is refreshed before it expires, so a probe never drops a tier the job
  *       still wants.
  * </ul>
@@ -33,13 +41,17 @@ import org.apache.flink.util.Collector;
  * Decisions use processing time: commands and their expiry are about the probes' real clocks.
  */
 public final class TierEscalator
-    extends KeyedCoProcessFunction<String, SeriesAggregate, Measurement, TierTransition> {
+    extends KeyedCoProcessFunction<String, DiagnosedWindow, Measurement, TierTransition> {
 
   private static final long serialVersionUID = 1L;
 
   private final AutoPerfConfig config;
   private transient Thresholds thresholds;
   private transient MapState<String, PairState> pairs;
+
+  /** per target: (last window over the baseline sigma, streak, last window under it) */
+  private transient MapState<String, Tuple3<Long, Integer, Long>> baselineStreaks;
+
   private transient Counter escalations;
   private transient Counter deescalations;
   private transient Counter deferred;
@@ -54,6 +66,13 @@ public final class TierEscalator
     pairs =
         getRuntimeContext()
             .getMapState(new MapStateDescriptor<>("pairs", Types.STRING, PairState.TYPE));
+    baselineStreaks =
+        getRuntimeContext()
+            .getMapState(
+                new MapStateDescriptor<>(
+                    "baseline-streaks",
+                    Types.STRING,
+                    Types.TUPLE(Types.LONG, Types.INT, Types.LONG)));
     var metrics = getRuntimeContext().getMetricGroup();
     escalations = metrics.counter("escalations");
     deescalations = metrics.counter("deescalations");
@@ -61,20 +80,27 @@ public final class TierEscalator
   }
 
   @Override
-  public void processElement1(SeriesAggregate a, Context ctx, Collector<TierTransition> out)
+  public void processElement1(DiagnosedWindow dw, Context ctx, Collector<TierTransition> out)
       throws Exception {
+    SeriesAggregate a = dw.aggregate();
     long now = ctx.timerService().currentProcessingTime();
     PairState p = pair(a.target());
-    List<String> tier1 = thresholds.tier1(a);
+    List<String> tier1 = new ArrayList<>(thresholds.tier1(a));
     List<String> tier2 = thresholds.tier2(a);
     long w = a.windowStartMs();
+    String baseline = config.baselineEnabled() ? baselineBreach(dw, w) : null;
+    if (baseline != null) {
+      tier1.add(baseline);
+    }
     switch (p.tier) {
       case 1 -> {
         if (!tier1.isEmpty()) {
           p.breach(w, tier1.get(0));
-          if (p.breachStreak >= config.windowsToEscalate()) {
-            escalate(
-                ctx, out, a.target(), p, 2, forWindows(tier1.get(0), p.breachStreak), now, "w" + w);
+          if (p.breachStreak >= config.windowsToEscalate()
+              || (tier1.get(0) == baseline && tier1.size() == 1)) {
+            String reason =
+                tier1.get(0) == baseline ? baseline : forWindows(tier1.get(0), p.breachStreak);
+            escalate(ctx, out, a.target(), p, 2, reason, now, "w" + w);
           }
         } else {
           p.healthy(w);
@@ -106,6 +132,63 @@ public final class TierEscalator
       }
     }
     pairs.put(a.target(), p);
+  }
+
+  /**
+   * Follows the pair's streak of windows over the baseline sigma and returns the breach, with the
+   * numbers, once it has lasted {@code baselineWindows}; null otherwise. Windows of several tests
+   * of the pair can share a start: the streak counts starts, and only a start that stayed under the
+   * sigma in every test breaks it.
+   */
+  private String baselineBreach(DiagnosedWindow dw, long window) throws Exception {
+    String target = dw.aggregate().target();
+    Tuple3<Long, Integer, Long> s = baselineStreaks.get(target);
+    if (s == null) {
+      s = Tuple3.of(Long.MIN_VALUE, 0, Long.MIN_VALUE);
+    }
+    String worst = dw.scored().worst();
+    MetricScore score = worst == null ? null : dw.scored().scores().get(worst);
+    boolean over = score != null && score.score() >= config.baselineSigma();
+    if (!over) {
+      if (window != s.f0 && window != s.f2) {
+        s.f2 = window;
+        baselineStreaks.put(target, s);
+      }
+      return null;
+    }
+    if (window != s.f0) {
+      boolean broken = s.f2 > s.f0 && s.f2 < window;
+      s.f1 = s.f0 == Long.MIN_VALUE || broken ? 1 : s.f1 + 1;
+      s.f0 = window;
+    }
+    if (s.f2 == window) {
+      s.f2 = Long.MIN_VALUE;
+    }
+    baselineStreaks.put(target, s);
+    if (s.f1 < config.baselineWindows()) {
+      return null;
+    }
+    boolean higherIsWorse = Headlines.direction(worst) > 0;
+    return String.format(
+        Locale.ROOT,
+        "%s %s %.1f σ %s this hour's baseline (%s%s vs %s%s usual) for %d %s%s",
+        dw.aggregate().test(),
+        Headlines.label(worst),
+        score.score(),
+        higherIsWorse ? "above" : "below",
+        number(score.value()),
+        Headlines.unit(worst),
+        number(score.expected()),
+        Headlines.unit(worst),
+        s.f1,
+        s.f1 == 1 ? "window" : "windows",
+        dw.label() == null || "normal".equals(dw.label()) ? "" : ", " + dw.label());
+  }
+
+  private static String number(double v) {
+    return Math.abs(v) >= 100
+        ? String.format(Locale.ROOT, "%.0f", v)
+        : String.format(Locale.ROOT, "%.1f", v);
   }
 
   /** The fast path: consecutive hard breaches in raw runs escalate before the window closes. */
@@ -227,7 +310,7 @@ public final class TierEscalator
   }
 
   private void transition(
-      KeyedCoProcessFunction<String, SeriesAggregate, Measurement, TierTransition>.Context ctx,
+      KeyedCoProcessFunction<String, DiagnosedWindow, Measurement, TierTransition>.Context ctx,
       Collector<TierTransition> out,
       String target,
       PairState p,

@@ -1,6 +1,8 @@
 package net.qoe.job.sink;
 
+import net.qoe.job.baseline.BaselinePolicy;
 import net.qoe.job.config.JobConfig;
+import net.qoe.job.diagnosis.DiagnosedWindow;
 import net.qoe.job.rollup.Resolution;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.kafka.message.DeadLetter;
@@ -8,6 +10,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
+import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 
@@ -20,18 +23,31 @@ public final class Sinks {
    * Batched upserts into {@code agg_1m}/{@code agg_1m_metric}. At-least-once (batches are flushed
    * on every checkpoint) plus idempotent upserts gives effectively-once rows.
    */
-  public static Sink<SeriesAggregate> aggregates(JobConfig config) {
-    return aggregates(config, AggregateUpsert.SQL_1M);
+  public static Sink<DiagnosedWindow> aggregates(JobConfig config) {
+    return jdbc(
+        config,
+        AggregateUpsert.SQL_1M,
+        new AggregateUpsert.Diagnosed(BaselinePolicy.defaults().anomalyScore()));
+  }
+
+  /** Batched, guarded upserts of the newest baseline per series and headline. */
+  public static Sink<DiagnosedWindow> baselines(JobConfig config) {
+    return jdbc(
+        config, BaselineUpsert.SQL, new BaselineUpsert(BaselinePolicy.defaults().anomalyScore()));
   }
 
   /** The same batched, guarded upserts into one rollup resolution's tables. */
   public static Sink<SeriesAggregate> rollups(JobConfig config, Resolution resolution) {
-    return aggregates(config, AggregateUpsert.sql(resolution.seriesTable, resolution.metricTable));
+    return jdbc(
+        config,
+        AggregateUpsert.sql(resolution.seriesTable, resolution.metricTable),
+        new AggregateUpsert());
   }
 
-  private static Sink<SeriesAggregate> aggregates(JobConfig config, String upsert) {
-    return JdbcSink.<SeriesAggregate>builder()
-        .withQueryStatement(upsert, new AggregateUpsert())
+  private static <T> Sink<T> jdbc(
+      JobConfig config, String upsert, JdbcStatementBuilder<T> statement) {
+    return JdbcSink.<T>builder()
+        .withQueryStatement(upsert, statement)
         .withExecutionOptions(
             JdbcExecutionOptions.builder()
                 .withBatchSize(config.jdbcBatchSize())

@@ -93,6 +93,97 @@ class SeriesBaselinesTest {
   }
 
   @Test
+  void oneNoisyWindowIsSuspectButNotAnAlarmAndASecondInARowConfirmsIt() {
+    SeriesBaselines.Baselines b = warm();
+    String learned = b.get(Headlines.TOTAL).learnedState();
+    ScoredWindow first = SeriesBaselines.score(b, window(MONDAY + 60 * MINUTE, 4, 64), policy);
+    assertThat(first.maxScore()).isBetween(policy.anomalyScore(), policy.immediateScore());
+    assertThat(first.anomalous()).isFalse();
+    // suspect: it teaches the baseline nothing
+    assertThat(b.get(Headlines.TOTAL).learnedState()).isEqualTo(learned);
+    ScoredWindow second = SeriesBaselines.score(b, window(MONDAY + 61 * MINUTE, 4, 64), policy);
+    assertThat(second.anomalous()).isTrue();
+    ScoredWindow back = SeriesBaselines.score(b, window(MONDAY + 62 * MINUTE, 4, 50), policy);
+    assertThat(back.anomalous()).isFalse();
+    // far out, a single window is an alarm at once
+    ScoredWindow spike = SeriesBaselines.score(b, window(MONDAY + 63 * MINUTE, 4, 150), policy);
+    assertThat(spike.maxScore()).isGreaterThan(policy.immediateScore());
+    assertThat(spike.anomalous()).isTrue();
+  }
+
+  @Test
+  void lossIsPooledOverWindowsWhereNoSingleWindowShowsIt() {
+    SeriesBaselines.Baselines b = new SeriesBaselines.Baselines();
+    // 40 packets a window, one lost every tenth window (0.25 %)
+    for (int w = 0; w < 200; w++) {
+      SeriesBaselines.score(b, udp(MONDAY + w * MINUTE, w % 10 == 0 ? 1 : 0), policy);
+    }
+    // two lost in every window (5 %): one window alone is under two spreads
+    ScoredWindow first = SeriesBaselines.score(b, udp(MONDAY + 200 * MINUTE, 2), policy);
+    assertThat(first.anomalous()).isFalse();
+    ScoredWindow second = SeriesBaselines.score(b, udp(MONDAY + 201 * MINUTE, 2), policy);
+    assertThat(second.anomalous()).isTrue();
+    assertThat(second.worst()).isEqualTo(Headlines.LOSS);
+    assertThat(
+            new net.qoe.job.diagnosis.Diagnoser(policy.anomalyScore(), 7).diagnose(second).label())
+        .isEqualTo(net.qoe.job.diagnosis.Diagnosis.LOSS);
+    // and it clears within a few windows once the loss is over
+    boolean cleared = false;
+    for (int w = 202; w < 206 && !cleared; w++) {
+      cleared = !SeriesBaselines.score(b, udp(MONDAY + w * MINUTE, 0), policy).anomalous();
+    }
+    assertThat(cleared).isTrue();
+  }
+
+  /** Two udp runs of 20 packets at 20 ms; {@code lost} of the 40 lost. */
+  static SeriesAggregate udp(long start, int lost) {
+    SeriesAccumulator acc = new SeriesAccumulator();
+    for (int r = 0; r < 2; r++) {
+      List<Double> rtts = new ArrayList<>();
+      int lostHere = r == 0 ? (lost + 1) / 2 : lost / 2;
+      for (int p = 0; p < 20; p++) {
+        rtts.add(p < lostHere ? null : 20.0 + 0.1 * (p % 3));
+      }
+      acc.add(
+          new Measurement(
+              1,
+              "u" + r,
+              "probe-a",
+              "echo",
+              "udp",
+              1,
+              start + r,
+              true,
+              null,
+              rtts,
+              20,
+              20 - lostHere,
+              Map.of()));
+    }
+    return acc.toAggregate(start, start + MINUTE);
+  }
+
+  @Test
+  void aWindowReFiredByLateDataIsScoredButNotLearnedTwice() {
+    SeriesBaselines.Baselines b = warm();
+    SeriesAggregate first = window(MONDAY + 60 * MINUTE, 4, 52);
+    SeriesBaselines.score(b, first, policy);
+    String learned = b.get(Headlines.TOTAL).learnedState();
+    ScoredWindow refired = SeriesBaselines.score(b, window(MONDAY + 60 * MINUTE, 5, 52), policy);
+    assertThat(refired.scores()).containsKey(Headlines.TOTAL);
+    assertThat(b.get(Headlines.TOTAL).learnedState()).isEqualTo(learned);
+  }
+
+  @Test
+  void nonFiniteValuesAreIgnoredRatherThanPoisoningTheBaseline() {
+    SeriesBaselines.Baselines b = warm();
+    String learned = b.get(Headlines.TOTAL).learnedState();
+    ScoredWindow w = SeriesBaselines.score(b, window(MONDAY + 60 * MINUTE, 4, Double.NaN), policy);
+    assertThat(w.anomalous()).isFalse();
+    assertThat(b.get(Headlines.TOTAL).learnedState()).isEqualTo(learned);
+  }
+
+  @Test
   void baselinesSurviveARestoreFromACheckpoint() throws Exception {
     OperatorSubtaskState snapshot;
     List<ScoredWindow> firstRun = new ArrayList<>();

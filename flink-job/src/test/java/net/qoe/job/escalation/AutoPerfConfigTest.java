@@ -93,4 +93,37 @@ class AutoPerfConfigTest {
                     .anySatisfy(p -> assertThat(p).contains("packet_loss").contains("positive"))
                     .anySatisfy(p -> assertThat(p).contains("cooldown")));
   }
+
+  @Test
+  void theBaselineHookIsOnByDefaultAndConfigurableByFileAndEnvironment(@TempDir Path dir)
+      throws Exception {
+    AutoPerfConfig d = AutoPerfConfig.load(null, Map.of());
+    assertThat(d.baselineEnabled()).isTrue();
+    assertThat(d.baselineSigma()).isEqualTo(4.0);
+    assertThat(d.baselineWindows()).isEqualTo(2);
+
+    Path file = dir.resolve("autoperf.yml");
+    Files.writeString(
+        file,
+        """
+        autoperf:
+          escalation:
+            baseline_sigma: 5
+            baseline_windows: 3
+        """);
+    AutoPerfConfig c = AutoPerfConfig.load(file, Map.of());
+    assertThat(c.baselineSigma()).isEqualTo(5.0);
+    assertThat(c.baselineWindows()).isEqualTo(3);
+    assertThat(
+            AutoPerfConfig.load(file, Map.of("AUTOPERF_ESCALATION_BASELINE_SIGMA", "3.5"))
+                .baselineSigma())
+        .isEqualTo(3.5);
+
+    Files.writeString(file, "autoperf:\n  escalation:\n    baseline_sigma: off\n");
+    assertThat(AutoPerfConfig.load(file, Map.of()).baselineEnabled()).isFalse();
+    assertThatThrownBy(
+            () -> AutoPerfConfig.load(null, Map.of("AUTOPERF_ESCALATION_BASELINE_SIGMA", "lots")))
+        .isInstanceOf(JobConfig.InvalidConfigException.class)
+        .hasMessageContaining("baseline_sigma");
+  }
 }

@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import net.qoe.job.baseline.Headlines;
+import net.qoe.job.baseline.MetricScore;
+import net.qoe.job.baseline.ScoredWindow;
+import net.qoe.job.diagnosis.DiagnosedWindow;
+import net.qoe.job.diagnosis.Diagnosis;
 import net.qoe.job.window.SeriesAccumulator;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.kafka.message.Measurement;
@@ -197,8 +202,95 @@ class TierEscalatorTest {
     }
   }
 
+  @Test
+  void latencyFarAboveThisHoursBaselineForTwoWindowsEscalatesWithTheNumbers() throws Exception {
+    try (var h = harness(config)) {
+      h.setProcessingTime(T0);
+      // 41 ms is under every fixed threshold, but 4.1 spreads above the usual 20 ms
+      h.processElement1(overBaseline("probe-a", "web", 0, 4.1), T0);
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement1(overBaseline("probe-a", "web", 1, 4.3), T0);
+      TierTransition t = single(h);
+      assertThat(t.toTier()).isEqualTo(2);
+      assertThat(t.reason())
+          .isEqualTo(
+              "udp latency p95 4.3 σ above this hour's baseline (41.5 ms vs 20.0 ms usual) for 2"
+                  + " windows, congestion");
+    }
+  }
+
+  @Test
+  void aWindowBackUnderTheBaselineSigmaBreaksTheStreak() throws Exception {
+    try (var h = harness(config)) {
+      h.processElement1(overBaseline("probe-a", "web", 0, 5), T0);
+      h.processElement1(overBaseline("probe-a", "web", 1, 1), T0);
+      h.processElement1(overBaseline("probe-a", "web", 2, 5), T0);
+      // another target of the same probe keeps its own streak
+      h.processElement1(overBaseline("probe-a", "api", 2, 5), T0);
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement1(overBaseline("probe-a", "web", 3, 5), T0);
+      assertThat(single(h).reason()).contains("for 2 windows");
+    }
+  }
+
+  @Test
+  void theBaselineHookCanBeSwitchedOff() throws Exception {
+    AutoPerfConfig off =
+        AutoPerfConfig.load(null, Map.of("AUTOPERF_ESCALATION_BASELINE_SIGMA", "off"));
+    assertThat(off.baselineEnabled()).isFalse();
+    try (var h = harness(off)) {
+      for (int w = 0; w < 5; w++) {
+        h.processElement1(overBaseline("probe-a", "web", w, 9), T0);
+      }
+      assertThat(h.extractOutputValues()).isEmpty();
+    }
+  }
+
+  @Test
+  void theBaselineStreakSurvivesARestore() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = harness(config)) {
+      h.processElement1(overBaseline("probe-a", "web", 0, 6), T0);
+      snapshot = h.snapshot(1, T0);
+    }
+    try (var h = harness(config, snapshot)) {
+      h.processElement1(overBaseline("probe-a", "web", 1, 6), T0);
+      assertThat(single(h).reason()).contains("6.0 σ above").contains("for 2 windows");
+    }
+  }
+
+  /**
+   * A udp window whose rtt p95 is {@code score} spreads (5 ms) above a 20 ms baseline, under the
+   * fixed thresholds.
+   */
+  static DiagnosedWindow overBaseline(String probe, String target, long w, double score) {
+    double value = 20 + score * 5;
+    SeriesAggregate a =
+        window(
+            w,
+            new Measurement(
+                1,
+                "u",
+                probe,
+                target,
+                "udp",
+                1,
+                T0,
+                true,
+                null,
+                java.util.Arrays.asList(value, value),
+                2,
+                2,
+                Map.of()));
+    MetricScore s = new MetricScore(value, 20, 5, score);
+    ScoredWindow scored = new ScoredWindow(a, Map.of(Headlines.RTT, s), score >= 4, Headlines.RTT);
+    return DiagnosedWindow.of(
+        scored,
+        score >= 4 ? new Diagnosis(Diagnosis.CONGESTION, "rtt and jitter up") : Diagnosis.normal());
+  }
+
   private static TierTransition single(
-      KeyedTwoInputStreamOperatorTestHarness<String, SeriesAggregate, Measurement, TierTransition>
+      KeyedTwoInputStreamOperatorTestHarness<String, DiagnosedWindow, Measurement, TierTransition>
           h) {
     assertThat(h.extractOutputValues()).hasSize(1);
     return h.extractOutputValues().get(0);
@@ -222,22 +314,24 @@ class TierEscalatorTest {
         c.fastPathBreaches(),
         c.commandTtl(),
         c.tier2Tests(),
-        c.tier3Tests());
+        c.tier3Tests(),
+        c.baselineSigma(),
+        c.baselineWindows());
   }
 
   static KeyedTwoInputStreamOperatorTestHarness<
-          String, SeriesAggregate, Measurement, TierTransition>
+          String, DiagnosedWindow, Measurement, TierTransition>
       harness(AutoPerfConfig config) throws Exception {
     return harness(config, null);
   }
 
   static KeyedTwoInputStreamOperatorTestHarness<
-          String, SeriesAggregate, Measurement, TierTransition>
+          String, DiagnosedWindow, Measurement, TierTransition>
       harness(AutoPerfConfig config, OperatorSubtaskState restore) throws Exception {
     var h =
         new KeyedTwoInputStreamOperatorTestHarness<>(
             new KeyedCoProcessOperator<>(new TierEscalator(config)),
-            SeriesAggregate::probeId,
+            (DiagnosedWindow w) -> w.aggregate().probeId(),
             Measurement::probeId,
             Types.STRING);
     h.setup();
@@ -248,6 +342,10 @@ class TierEscalatorTest {
     return h;
   }
 
+  private static DiagnosedWindow unscored(long w, Measurement... runs) {
+    return DiagnosedWindow.unscored(window(w, runs));
+  }
+
   private static SeriesAggregate window(long w, Measurement... runs) {
     SeriesAccumulator acc = new SeriesAccumulator();
     for (Measurement m : runs) {
@@ -256,12 +354,13 @@ class TierEscalatorTest {
     return acc.toAggregate(T0 + w * MINUTE, T0 + (w + 1) * MINUTE);
   }
 
-  static SeriesAggregate http(String probe, String target, long w, double totalMs) {
-    return window(w, run(probe, target, totalMs), run(probe, target, totalMs));
+  static DiagnosedWindow http(String probe, String target, long w, double totalMs) {
+    return DiagnosedWindow.unscored(
+        window(w, run(probe, target, totalMs), run(probe, target, totalMs)));
   }
 
-  static SeriesAggregate tcp(String probe, String target, long w) {
-    return window(
+  static DiagnosedWindow tcp(String probe, String target, long w) {
+    return unscored(
         w,
         new Measurement(
             1,
@@ -279,8 +378,8 @@ class TierEscalatorTest {
             Map.of("connect_ms", 0.3)));
   }
 
-  static SeriesAggregate bandwidth(String probe, String target, long w, double mbps) {
-    return window(
+  static DiagnosedWindow bandwidth(String probe, String target, long w, double mbps) {
+    return unscored(
         w,
         new Measurement(
             1,

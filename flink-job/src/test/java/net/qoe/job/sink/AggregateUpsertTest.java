@@ -9,6 +9,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
+import net.qoe.job.baseline.Headlines;
+import net.qoe.job.baseline.MetricScore;
+import net.qoe.job.baseline.ScoredWindow;
+import net.qoe.job.diagnosis.DiagnosedWindow;
+import net.qoe.job.diagnosis.Diagnosis;
 import net.qoe.job.window.SeriesAccumulator;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.job.window.SeriesAggregator;
@@ -40,7 +45,9 @@ class AggregateUpsertTest {
   void emptyTables() throws SQLException {
     try (Connection c = db.dataSource().getConnection();
         Statement st = c.createStatement()) {
-      st.execute("TRUNCATE agg_1m, agg_1m_metric, agg_5m, agg_5m_metric, agg_1h, agg_1h_metric");
+      st.execute(
+          "TRUNCATE agg_1m, agg_1m_metric, agg_5m, agg_5m_metric, agg_1h, agg_1h_metric,"
+              + " baselines_latest");
     }
   }
 
@@ -142,6 +149,132 @@ class AggregateUpsertTest {
     assertThat(count("SELECT count(*) FROM agg_1m")).isZero();
   }
 
+  @Test
+  void writesScoresBaselineBandDiagnosisAndScope() throws SQLException {
+    upsert(diagnosed(aggregate(10, 2), 4.5));
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT anomaly_score, worst_headline, anomalous, label, reason, scope,"
+                    + " degraded_probes, target_probes, baseline_scores->'total_ms.p95'->>'expected',"
+                    + " baseline_scores->'loss_pct'->>'score' FROM agg_1m")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getDouble(1)).isEqualTo(4.5);
+      assertThat(rs.getString(2)).isEqualTo("total_ms.p95");
+      assertThat(rs.getBoolean(3)).isTrue();
+      assertThat(rs.getString(4)).isEqualTo("latency");
+      assertThat(rs.getString(5)).contains("3 of 4 probes");
+      assertThat(rs.getString(6)).isEqualTo("target");
+      assertThat(rs.getInt(7)).isEqualTo(3);
+      assertThat(rs.getInt(8)).isEqualTo(4);
+      assertThat(rs.getDouble(9)).isEqualTo(12.0);
+      assertThat(rs.getDouble(10)).isEqualTo(0.5);
+    }
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT metric, baseline_stat, baseline, band_low, band_high, score"
+                    + " FROM agg_1m_metric ORDER BY metric")) {
+      // ipdv_ms and rtt_ms are not headlines here: no baseline columns
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("ipdv_ms");
+      assertThat(rs.getObject(3)).isNull();
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getObject(3)).isNull();
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("total_ms");
+      assertThat(rs.getString(2)).isEqualTo("p95");
+      assertThat(rs.getDouble(3)).isEqualTo(12.0);
+      assertThat(rs.getDouble(4)).isCloseTo(12.0 - 4 * 2.0, within(1e-9));
+      assertThat(rs.getDouble(5)).isCloseTo(12.0 + 4 * 2.0, within(1e-9));
+      assertThat(rs.getDouble(6)).isEqualTo(4.5);
+    }
+  }
+
+  @Test
+  void aPartialScoredAggregateNeverOverwritesTheDiagnosisOfAMoreCompleteOne() throws SQLException {
+    upsert(diagnosed(aggregate(10, 2), 4.5));
+    upsert(diagnosed(aggregate(3, 0), 0.2));
+    assertThat(count("SELECT count FROM agg_1m")).isEqualTo(12);
+    assertThat(count("SELECT (anomaly_score * 10)::bigint FROM agg_1m")).isEqualTo(45);
+    assertThat(count("SELECT (score * 10)::bigint FROM agg_1m_metric WHERE metric = 'total_ms'"))
+        .isEqualTo(45);
+    // replaying the complete one changes nothing
+    upsert(diagnosed(aggregate(10, 2), 4.5));
+    assertThat(count("SELECT count(*) FROM agg_1m")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM agg_1m_metric")).isEqualTo(3);
+  }
+
+  @Test
+  void aWarmingUpWindowHasNoScoresAndSaysSo() throws SQLException {
+    upsert(aggregate(10, 2));
+    assertThat(
+            count(
+                "SELECT count(*) FROM agg_1m WHERE anomaly_score IS NULL AND label ="
+                    + " 'normal' AND scope IS NULL AND baseline_scores IS NULL"))
+        .isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM agg_1m_metric WHERE baseline IS NULL")).isEqualTo(3);
+  }
+
+  @Test
+  void baselinesLatestKeepsTheNewestWindowPerHeadlineAndIsIdempotent() throws SQLException {
+    SeriesAggregate a = aggregate(10, 2);
+    upsertBaseline(diagnosed(a, 4.5));
+    upsertBaseline(diagnosed(a, 4.5));
+    assertThat(count("SELECT count(*) FROM baselines_latest")).isEqualTo(2);
+    SeriesAggregate next = a.withWindow(START + 60_000, START + 120_000);
+    upsertBaseline(diagnosed(next, 1.0));
+    // an older window replayed afterwards does not move the baseline back
+    upsertBaseline(diagnosed(a, 4.5));
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT extract(epoch FROM window_start) * 1000, score, expected, band_low,"
+                    + " band_high, anomalous FROM baselines_latest WHERE headline ="
+                    + " 'total_ms.p95'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getLong(1)).isEqualTo(START + 60_000);
+      assertThat(rs.getDouble(2)).isEqualTo(1.0);
+      assertThat(rs.getDouble(3)).isEqualTo(12.0);
+      assertThat(rs.getDouble(4)).isEqualTo(4.0);
+      assertThat(rs.getDouble(5)).isEqualTo(20.0);
+      assertThat(rs.getBoolean(6)).isFalse();
+      assertThat(rs.next()).isFalse();
+    }
+  }
+
+  /** A scored, diagnosed, scoped window: total p95 at {@code score} spreads of 2 ms over 12 ms. */
+  private static DiagnosedWindow diagnosed(SeriesAggregate a, double score) {
+    boolean anomalous = score >= 4;
+    java.util.Map<String, MetricScore> scores =
+        Map.of(
+            Headlines.TOTAL,
+            new MetricScore(12 + 2 * score, 12, 2, score),
+            Headlines.LOSS,
+            new MetricScore(8.3, 8.0, 0.6, 0.5));
+    ScoredWindow s = new ScoredWindow(a, scores, anomalous, Headlines.TOTAL);
+    DiagnosedWindow w =
+        DiagnosedWindow.of(
+            s,
+            anomalous
+                ? new Diagnosis(Diagnosis.LATENCY, "total p95 21 ms vs 12 ms usual (4.5 σ)")
+                : Diagnosis.normal());
+    w = w.withTargetSide(anomalous ? 3 : 0, 4);
+    return w.withProbeSide(anomalous ? DiagnosedWindow.SCOPE_TARGET : null, anomalous ? 1 : 0, 2)
+        .withReason(w.reason() + (anomalous ? "; target side: 3 of 4 probes degraded" : ""));
+  }
+
+  private static void upsertBaseline(DiagnosedWindow w) throws SQLException {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement st = c.prepareStatement(BaselineUpsert.SQL)) {
+      new BaselineUpsert(4).accept(st, w);
+      st.executeUpdate();
+    }
+  }
+
   private static SeriesAggregate aggregate(int ok, int timeouts) {
     SeriesAggregator aggregator = new SeriesAggregator();
     SeriesAccumulator acc = aggregator.createAccumulator();
@@ -190,7 +323,15 @@ class AggregateUpsertTest {
   }
 
   private static void upsert(SeriesAggregate a) throws SQLException {
-    upsert(AggregateUpsert.SQL_1M, a);
+    upsert(DiagnosedWindow.unscored(a));
+  }
+
+  private static void upsert(DiagnosedWindow w) throws SQLException {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement st = c.prepareStatement(AggregateUpsert.SQL_1M)) {
+      new AggregateUpsert.Diagnosed(4).accept(st, w);
+      st.executeUpdate();
+    }
   }
 
   private static void upsert(String sql, SeriesAggregate a) throws SQLException {

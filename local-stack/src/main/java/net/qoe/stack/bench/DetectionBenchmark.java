@@ -72,6 +72,7 @@ public final class DetectionBenchmark {
     Map<Fault, int[]> labelled = new EnumMap<>(Fault.class);
     Map<Fault, List<Integer>> delays = new EnumMap<>(Fault.class);
     Map<String, Integer> wrongLabels = new HashMap<>();
+    Map<String, Integer> falseAlarmCauses = new java.util.TreeMap<>();
     long falseAlarms = 0;
     double cleanSeriesWeeks = 0;
     long t0 = System.nanoTime();
@@ -85,6 +86,7 @@ public final class DetectionBenchmark {
         List<Injected> faults = schedule(fault, windows, random);
         SeriesBaselines.Baselines baselines = new SeriesBaselines.Baselines();
         String[] labels = new String[windows];
+        String[] worst = new String[windows];
         boolean[] anomalous = new boolean[windows];
         for (int w = 0; w < windows; w++) {
           Fault active = activeAt(faults, w);
@@ -93,6 +95,7 @@ public final class DetectionBenchmark {
           String label = diagnoser.diagnose(scored).label();
           anomalous[w] = scored.anomalous() || !Diagnosis.NORMAL.equals(label);
           labels[w] = label;
+          worst[w] = scored.worst();
           windowCount++;
         }
         for (Injected f : faults) {
@@ -126,6 +129,8 @@ public final class DetectionBenchmark {
           clean++;
           if (anomalous[w] && !inRun) {
             falseAlarms++;
+            falseAlarmCauses.merge(
+                (fault.onHttp() ? "http " : "net ") + labels[w] + "/" + worst[w], 1, Integer::sum);
           }
           inRun = anomalous[w];
         }
@@ -173,6 +178,9 @@ public final class DetectionBenchmark {
         falseAlarms / cleanSeriesWeeks,
         falseAlarms,
         cleanSeriesWeeks);
+    if (!falseAlarmCauses.isEmpty()) {
+      System.out.println("false alarms by series kind, label/worst headline: " + falseAlarmCauses);
+    }
     if (!wrongLabels.isEmpty()) {
       System.out.println("mislabelled (fault->label: count): " + wrongLabels);
     }

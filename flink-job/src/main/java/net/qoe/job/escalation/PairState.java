@@ -1,6 +1,8 @@
 package net.qoe.job.escalation;
 
 import java.io.IOException;
+import java.util.Map;
+import java.util.TreeMap;
 import net.qoe.job.types.CodecSerializer;
 import net.qoe.job.types.CodecTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -31,10 +33,19 @@ final class PairState {
   String lastReason = "";
 
   /**
+   * Tests of the pair whose last window breached, with that window's start. A healthy window counts
+   * towards de-escalation only while this is empty: the fast tcp windows of a pair must not bring
+   * it down while its http windows, slower to arrive or fewer, are still slow. A test that stops
+   * reporting (taken out of the suite, or run only in a deeper tier) is forgotten after a while.
+   */
+  final Map<String, Long> degraded = new TreeMap<>();
+
+  /**
    * A window with a breach. Windows of several tests of the pair can arrive for the same start; the
    * streak counts window starts, and is broken only by a window that was healthy throughout.
    */
-  void breach(long window, String reason) {
+  void breach(long window, String test, String reason) {
+    degraded.put(test, window);
     if (window != lastBreachWindow) {
       boolean brokenByHealthy = lastHealthyWindow > lastBreachWindow && lastHealthyWindow < window;
       breachStreak = lastBreachWindow == Long.MIN_VALUE || brokenByHealthy ? 1 : breachStreak + 1;
@@ -47,7 +58,17 @@ final class PairState {
     }
   }
 
-  void healthy(long window) {
+  /**
+   * A window without a breach.
+   *
+   * @param staleBefore a degraded test whose last breach started before this is forgotten
+   */
+  void healthy(long window, String test, long staleBefore) {
+    degraded.remove(test);
+    degraded.values().removeIf(lastBreach -> lastBreach < staleBefore);
+    if (!degraded.isEmpty()) {
+      return;
+    }
     if (window != lastHealthyWindow && window != lastBreachWindow) {
       healthyStreak++;
       lastHealthyWindow = window;
@@ -89,6 +110,11 @@ final class PairState {
       out.writeInt(s.fastStreak);
       out.writeLong(s.expiresMs);
       out.writeUTF(s.lastReason);
+      out.writeInt(s.degraded.size());
+      for (Map.Entry<String, Long> e : s.degraded.entrySet()) {
+        out.writeUTF(e.getKey());
+        out.writeLong(e.getValue());
+      }
     }
 
     @Override
@@ -104,6 +130,10 @@ final class PairState {
       s.fastStreak = in.readInt();
       s.expiresMs = in.readLong();
       s.lastReason = in.readUTF();
+      int degraded = in.readInt();
+      for (int i = 0; i < degraded; i++) {
+        s.degraded.put(in.readUTF(), in.readLong());
+      }
       return s;
     }
 

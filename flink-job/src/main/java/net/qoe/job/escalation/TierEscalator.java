@@ -88,6 +88,8 @@ public final class TierEscalator
     List<String> tier1 = new ArrayList<>(thresholds.tier1(a));
     List<String> tier2 = thresholds.tier2(a);
     long w = a.windowStartMs();
+    long staleBefore =
+        w - (long) config.healthyWindowsToDeescalate() * (a.windowEndMs() - a.windowStartMs());
     String baseline = config.baselineEnabled() ? baselineBreach(dw, w) : null;
     if (baseline != null) {
       tier1.add(baseline);
@@ -95,7 +97,7 @@ public final class TierEscalator
     switch (p.tier) {
       case 1 -> {
         if (!tier1.isEmpty()) {
-          p.breach(w, tier1.get(0));
+          p.breach(w, a.test(), tier1.get(0));
           if (p.breachStreak >= config.windowsToEscalate()
               || (tier1.get(0) == baseline && tier1.size() == 1)) {
             String reason =
@@ -103,30 +105,30 @@ public final class TierEscalator
             escalate(ctx, out, a.target(), p, 2, reason, now, "w" + w);
           }
         } else {
-          p.healthy(w);
+          p.healthy(w, a.test(), staleBefore);
         }
       }
       case 2 -> {
         if (!tier2.isEmpty()) {
-          p.breach(w, tier2.get(0));
+          p.breach(w, a.test(), tier2.get(0));
           if (p.breachStreak >= config.windowsToEscalate()) {
             escalate(
                 ctx, out, a.target(), p, 3, forWindows(tier2.get(0), p.breachStreak), now, "w" + w);
           }
         } else if (!tier1.isEmpty()) {
           // still degraded at tier 1: stay, but this is not a healthy window
-          p.breach(w, tier1.get(0));
+          p.breach(w, a.test(), tier1.get(0));
           p.breachStreak = 0;
         } else {
-          p.healthy(w);
+          p.healthy(w, a.test(), staleBefore);
           deescalateIfHealthy(ctx, out, a.target(), p, now, "w" + w);
         }
       }
       default -> {
         if (!tier1.isEmpty() || !tier2.isEmpty()) {
-          p.breach(w, (tier2.isEmpty() ? tier1 : tier2).get(0));
+          p.breach(w, a.test(), (tier2.isEmpty() ? tier1 : tier2).get(0));
         } else {
-          p.healthy(w);
+          p.healthy(w, a.test(), staleBefore);
           deescalateIfHealthy(ctx, out, a.target(), p, now, "w" + w);
         }
       }
@@ -210,6 +212,7 @@ public final class TierEscalator
     p.fastStreak++;
     if (p.fastStreak >= config.fastPathBreaches()) {
       long now = ctx.timerService().currentProcessingTime();
+      p.degraded.put(m.test(), m.tsMs());
       escalate(
           ctx,
           out,

@@ -81,6 +81,7 @@ class TierEscalatorTest {
       h.setProcessingTime(T0 + MINUTE);
       for (int w = 2; w < 5; w++) {
         h.processElement1(http("probe-a", "web", w, 100), T0);
+        h.processElement1(bandwidth("probe-a", "web", w, 95.0), T0);
       }
       h.setProcessingTime(T0 + 2 * MINUTE);
       for (int w = 5; w < 8; w++) {
@@ -95,6 +96,48 @@ class TierEscalatorTest {
       assertThat(out.get(2).reason()).isEqualTo("healthy for 3 windows");
       assertThat(out.get(2).previousTierMs()).isEqualTo(MINUTE);
       assertThat(out.get(3).tests()).isEmpty();
+    }
+  }
+
+  @Test
+  void windowsOfAnotherTestDoNotBringThePairDownWhileTheSlowTestIsStillSlow() throws Exception {
+    try (var h = harness(config)) {
+      h.setProcessingTime(T0);
+      h.processElement1(http("probe-a", "web", 0, 2500), T0);
+      // http runs less often than tcp: windows 1-3 hold only healthy tcp results
+      for (int w = 1; w < 4; w++) {
+        h.processElement1(tcp("probe-a", "web", w), T0);
+      }
+      h.processElement1(http("probe-a", "web", 4, 2600), T0);
+      assertThat(h.extractOutputValues())
+          .extracting(t -> t.fromTier() + "->" + t.toTier())
+          .containsExactly("1->2");
+      // http recovers: now its healthy windows, and tcp's with them, count
+      h.processElement1(http("probe-a", "web", 5, 90), T0);
+      h.processElement1(tcp("probe-a", "web", 6), T0);
+      h.processElement1(tcp("probe-a", "web", 7), T0);
+      assertThat(h.extractOutputValues())
+          .extracting(t -> t.fromTier() + "->" + t.toTier())
+          .containsExactly("1->2", "2->1");
+    }
+  }
+
+  @Test
+  void aSlowTestThatStopsReportingIsForgottenAfterTheHealthyWindows() throws Exception {
+    try (var h = harness(config)) {
+      h.setProcessingTime(T0);
+      h.processElement1(http("probe-a", "web", 0, 2500), T0);
+      // window 1-3: http silent, not yet forgotten (3 healthy windows of 1 minute)
+      for (int w = 1; w <= 3; w++) {
+        h.processElement1(tcp("probe-a", "web", w), T0);
+      }
+      assertThat(h.extractOutputValues()).hasSize(1);
+      for (int w = 4; w <= 6; w++) {
+        h.processElement1(tcp("probe-a", "web", w), T0);
+      }
+      assertThat(h.extractOutputValues())
+          .extracting(t -> t.fromTier() + "->" + t.toTier())
+          .containsExactly("1->2", "2->1");
     }
   }
 

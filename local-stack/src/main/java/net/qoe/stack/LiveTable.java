@@ -26,7 +26,8 @@ final class LiveTable {
   private static final String QUERY =
       """
       SELECT a.probe_id, a.target, a.test, a.window_start, a.window_end, a.count, a.ok_count,
-             m.metric, m.p50, m.p95, m.p99, a.jitter_ms, a.loss_pct, a.tier, a.errors_by_stage::text
+             m.metric, m.p50, m.p95, m.p99, a.jitter_ms, a.loss_pct, a.tier, a.errors_by_stage::text,
+             a.anomaly_score, a.label, a.scope
       FROM agg_1m a
       LEFT JOIN agg_1m_metric m
         ON m.probe_id = a.probe_id AND m.target = a.target AND m.test = a.test
@@ -107,7 +108,7 @@ final class LiveTable {
             lines.add(
                 String.format(
                     Locale.ROOT,
-                    "%-9s %-14s %-5s %5d %4d %-10s %8s %8s %8s %9s %7s %4d  %s",
+                    "%-9s %-14s %-5s %5d %4d %-10s %8s %8s %8s %9s %7s %4d %6s  %-22s %s",
                     rs.getString(1),
                     rs.getString(2),
                     rs.getString(3),
@@ -120,6 +121,8 @@ final class LiveTable {
                     num(rs, 12),
                     num(rs, 13),
                     rs.getInt(14),
+                    num(rs, 16),
+                    diagnosis(rs.getString(17), rs.getString(18), rs.getObject(16) == null),
                     "{}".equals(rs.getString(15)) ? "" : rs.getString(15)));
           }
         }
@@ -130,7 +133,7 @@ final class LiveTable {
       out.println(
           String.format(
               Locale.ROOT,
-              "%-9s %-14s %-5s %5s %4s %-10s %8s %8s %8s %9s %7s %4s  %s",
+              "%-9s %-14s %-5s %5s %4s %-10s %8s %8s %8s %9s %7s %4s %6s  %-22s %s",
               "probe",
               "target",
               "test",
@@ -143,11 +146,24 @@ final class LiveTable {
               "jitter ms",
               "loss %",
               "tier",
+              "score",
+              "diagnosis",
               "errors"));
       lines.forEach(out::println);
       out.flush();
       return lines.size();
     }
+  }
+
+  /** The label and, for a degraded window, its scope: "server-bound/target". */
+  private static String diagnosis(String label, String scope, boolean warmingUp) {
+    if (label == null) {
+      return "-";
+    }
+    if (warmingUp && "normal".equals(label)) {
+      return "normal (warm-up)";
+    }
+    return scope == null ? label : label + "/" + scope;
   }
 
   private static String num(ResultSet rs, int column) throws SQLException {

@@ -29,16 +29,22 @@ public final class Sinks {
     return aggregates(config, AggregateUpsert.sql(resolution.seriesTable, resolution.metricTable));
   }
 
+  /**
+   * A failed batch is retried (with growing back-off) while the connection is still usable; when
+   * the database is gone the job fails over and its restart strategy retries until it is back,
+   * replaying from the last checkpoint.
+   */
   private static Sink<SeriesAggregate> aggregates(JobConfig config, String upsert) {
-    return JdbcSink.<SeriesAggregate>builder()
-        .withQueryStatement(upsert, new AggregateUpsert())
-        .withExecutionOptions(
-            JdbcExecutionOptions.builder()
-                .withBatchSize(config.jdbcBatchSize())
-                .withBatchIntervalMs(config.jdbcBatchInterval().toMillis())
-                .withMaxRetries(config.jdbcMaxRetries())
-                .build())
-        .buildAtLeastOnce(connection(config));
+    return SafeCloseJdbcSink.of(
+        JdbcSink.<SeriesAggregate>builder()
+            .withQueryStatement(upsert, new AggregateUpsert())
+            .withExecutionOptions(
+                JdbcExecutionOptions.builder()
+                    .withBatchSize(config.jdbcBatchSize())
+                    .withBatchIntervalMs(config.jdbcBatchInterval().toMillis())
+                    .withMaxRetries(config.jdbcMaxRetries())
+                    .build())
+            .buildAtLeastOnce(connection(config)));
   }
 
   public static JdbcConnectionOptions connection(JobConfig config) {

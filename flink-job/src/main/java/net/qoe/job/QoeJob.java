@@ -32,6 +32,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -156,14 +157,19 @@ public final class QoeJob {
   }
 
   /**
-   * Job-wide settings: checkpoints, restarts, the state backend, and no silent fallback to Kryo.
-   * RocksDB ships with the Flink distribution (and is {@code provided} here), so it is chosen by
-   * name; its other settings (incremental checkpoints, memory) come from the cluster's config.
+   * Job-wide settings: checkpoints (and where they go), restarts, the state backend, and no silent
+   * fallback to Kryo. RocksDB ships with the Flink distribution (and is {@code provided} here), so
+   * it is chosen by name; its other settings (incremental checkpoints, memory) come from the
+   * cluster's config.
    */
   public static void configure(StreamExecutionEnvironment env, JobConfig config) {
     Configuration conf = new Configuration();
     conf.set(PipelineOptions.GENERIC_TYPES, false);
     conf.set(StateBackendOptions.STATE_BACKEND, config.stateBackend());
+    if (!config.checkpointDir().isEmpty()) {
+      conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir());
+    }
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
     conf.set(
         RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,

@@ -1,12 +1,17 @@
 package net.qoe.stack;
 
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import net.qoe.job.QoeJob;
 import net.qoe.job.config.JobConfig;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestOptions;
@@ -23,14 +28,21 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 public final class LocalFlinkCluster implements AutoCloseable {
 
   private final MiniCluster cluster;
+  private final Path checkpoints;
 
-  private LocalFlinkCluster(MiniCluster cluster) {
+  private LocalFlinkCluster(MiniCluster cluster, Path checkpoints) {
     this.cluster = cluster;
+    this.checkpoints = checkpoints;
   }
 
   public static LocalFlinkCluster start(int restPort, int prometheusPort, int slots)
       throws Exception {
     Configuration conf = new Configuration();
+    // Checkpoints go to files, as on a real cluster: JobManager memory takes at most 5 MB of state,
+    // which the dedupe state of a few hundred thousand measurements already exceeds.
+    Path checkpoints = Files.createTempDirectory("flink-checkpoints");
+    conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
     conf.set(RestOptions.ADDRESS, "127.0.0.1");
     conf.set(RestOptions.PORT, restPort);
@@ -47,7 +59,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
                 .setNumSlotsPerTaskManager(slots)
                 .build());
     cluster.start();
-    return new LocalFlinkCluster(cluster);
+    return new LocalFlinkCluster(cluster, checkpoints);
   }
 
   public URI restAddress() throws Exception {
@@ -89,8 +101,21 @@ public final class LocalFlinkCluster implements AutoCloseable {
     cluster.cancelJob(job).get(30, TimeUnit.SECONDS);
   }
 
+  /** The directory the cluster writes checkpoints to. */
+  public Path checkpointDir() {
+    return checkpoints;
+  }
+
   @Override
   public void close() throws Exception {
-    cluster.closeAsync().get(60, TimeUnit.SECONDS);
+    try {
+      cluster.closeAsync().get(60, TimeUnit.SECONDS);
+    } finally {
+      if (Files.exists(checkpoints)) {
+        try (Stream<Path> paths = Files.walk(checkpoints)) {
+          paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
   }
 }

@@ -139,9 +139,11 @@ class JobFaultsIT {
       throws Exception {
     Synthetic input = new Synthetic("fa", 3000);
     String topic = createTopic("faults.a");
-    JobID job = submit(topic, "faults-a", "rocksdb", null);
+    Path checkpoints = tmp.resolve("checkpoints-a");
+    JobID job = submit(topic, "faults-a", "rocksdb", checkpoints, null);
     awaitStatus(job, JobStatus.RUNNING, Duration.ofSeconds(60));
     assertThat(graph(job).getStateBackendName()).hasValue("EmbeddedRocksDBStateBackend");
+    assertThat(graph(job).getCheckpointStorageName()).hasValue("FileSystemCheckpointStorage");
 
     try (Producing producing = Producing.start(topic, input, 150)) {
       for (int failure = 1; failure <= 2; failure++) {
@@ -174,6 +176,9 @@ class JobFaultsIT {
     assertThat(counts(job).getNumberOfRestoredCheckpoints()).isGreaterThanOrEqualTo(2);
     assertThat(restartsInExceptionHistory(job)).isGreaterThanOrEqualTo(2);
     assertThat(graph(job).getCheckpointStatsSnapshot().getLatestRestoredCheckpoint()).isNotNull();
+    try (var files = Files.walk(checkpoints)) {
+      assertThat(files.filter(f -> f.getFileName().toString().startsWith("chk-"))).isNotEmpty();
+    }
     flink.cancelJob(job).get(30, TimeUnit.SECONDS);
   }
 
@@ -183,7 +188,7 @@ class JobFaultsIT {
     String topic = createTopic("faults.b");
     // Production backs off 1 s → 30 s between restarts and retries forever, which survives any
     // outage but may add up to 30 s before it notices the database is back; 3 s keeps this short.
-    JobID job = submit(topic, "faults-b", "hashmap", Duration.ofSeconds(3));
+    JobID job = submit(topic, "faults-b", "hashmap", null, Duration.ofSeconds(3));
     awaitStatus(job, JobStatus.RUNNING, Duration.ofSeconds(60));
     assertThat(graph(job).getStateBackendName()).hasValue("HashMapStateBackend");
 
@@ -229,11 +234,16 @@ class JobFaultsIT {
   // ---------------------------------------------------------------------------------------------
 
   private static JobID submit(
-      String topic, String groupId, String stateBackend, Duration maxRestartBackoff)
+      String topic,
+      String groupId,
+      String stateBackend,
+      Path checkpointDir,
+      Duration maxRestartBackoff)
       throws Exception {
     JobConfig config =
         JobConfig.fromArgs(
             new String[] {
+              "--checkpoint-dir", checkpointDir == null ? "" : checkpointDir.toUri().toString(),
               "--bootstrap-servers",
               kafka.bootstrapServers(),
               "--jdbc-url",

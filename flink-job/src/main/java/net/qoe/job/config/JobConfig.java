@@ -40,7 +40,8 @@ public record JobConfig(
     String commandsTopic,
     String commandSecret,
     String autoperfConfig,
-    String stateBackend)
+    String stateBackend,
+    String checkpointDir)
     implements Serializable {
 
   /** The flag naming a configuration file; its keys are the flag names without dashes. */
@@ -130,7 +131,13 @@ public record JobConfig(
         "QOE_STATE_BACKEND",
         "hashmap",
         "where keyed state lives: hashmap (on the heap, fastest) or rocksdb (on local disk, for"
-            + " very many series)");
+            + " very many series)"),
+    CHECKPOINT_DIR(
+        "checkpoint-dir",
+        "QOE_CHECKPOINT_DIR",
+        "",
+        "where checkpoints are written (file:///…, s3://…); empty: the cluster's"
+            + " execution.checkpointing.dir, or JobManager memory (at most 5 MB of state) without one");
 
     public final String flag;
     public final String env;
@@ -231,7 +238,8 @@ public record JobConfig(
             r.nonBlank(Option.COMMANDS_TOPIC),
             values.get(Option.COMMAND_SECRET),
             values.get(Option.AUTOPERF_CONFIG),
-            r.oneOf(Option.STATE_BACKEND, STATE_BACKENDS.toArray(String[]::new)));
+            r.oneOf(Option.STATE_BACKEND, STATE_BACKENDS.toArray(String[]::new)),
+            values.get(Option.CHECKPOINT_DIR));
     String secret = values.get(Option.COMMAND_SECRET);
     if (!secret.isEmpty() && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 16) {
       problems.add(
@@ -282,6 +290,8 @@ public record JobConfig(
         + autoperfConfig
         + ", stateBackend="
         + stateBackend
+        + ", checkpointDir="
+        + checkpointDir
         + "]";
   }
 
@@ -332,7 +342,8 @@ public record JobConfig(
         commandsTopic,
         commandSecret,
         autoperfConfig,
-        stateBackend);
+        stateBackend,
+        checkpointDir);
   }
 
   private static Map<String, String> parseFlags(String[] args, List<String> problems) {

@@ -98,6 +98,15 @@ class JobConfigTest {
   }
 
   @Test
+  void checkpointDirIsTheClustersUnlessGiven() {
+    assertThat(JobConfig.fromArgs(new String[0], Map.of()).checkpointDir()).isEmpty();
+    assertThat(
+            JobConfig.fromArgs(new String[0], Map.of("QOE_CHECKPOINT_DIR", "file:///ckpt"))
+                .checkpointDir())
+        .isEqualTo("file:///ckpt");
+  }
+
+  @Test
   void yamlFileSetsOptionsUnderEnvironmentAndFlags(@TempDir Path dir) throws IOException {
     Path file =
         write(

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import net.qoe.job.QoeJob;
@@ -16,6 +18,9 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
+import org.apache.flink.runtime.checkpoint.TaskStateStats;
+import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -99,6 +104,26 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
   public void cancel(JobID job) throws Exception {
     cluster.cancelJob(job).get(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * The latest completed checkpoint of a running job: its id and the state size of each operator
+   * chain (by name) plus {@code "total"}; empty before the first one.
+   */
+  public Map<String, Long> latestCheckpointStateSizes(JobID job) throws Exception {
+    AccessExecutionGraph graph = cluster.getExecutionGraph(job).get(10, TimeUnit.SECONDS);
+    CompletedCheckpointStats latest =
+        graph.getCheckpointStatsSnapshot().getHistory().getLatestCompletedCheckpoint();
+    Map<String, Long> sizes = new LinkedHashMap<>();
+    if (latest == null) {
+      return sizes;
+    }
+    sizes.put("id", latest.getCheckpointId());
+    sizes.put("total", latest.getStateSize());
+    for (TaskStateStats task : latest.getAllTaskStateStats()) {
+      sizes.put(graph.getJobVertex(task.getJobVertexId()).getName(), task.getStateSize());
+    }
+    return sizes;
   }
 
   /** The directory the cluster writes checkpoints to. */

@@ -243,7 +243,8 @@ class JobFaultsIT {
     JobConfig config =
         JobConfig.fromArgs(
             new String[] {
-              "--checkpoint-dir", checkpointDir == null ? "" : checkpointDir.toUri().toString(),
+              "--checkpoint-dir",
+              checkpointDir == null ? "" : checkpointDir.toUri().toString(),
               "--bootstrap-servers",
               kafka.bootstrapServers(),
               "--jdbc-url",

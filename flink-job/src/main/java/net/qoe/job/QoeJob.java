@@ -200,7 +200,7 @@ public final class QoeJob {
 
     DataStream<Measurement> unique =
         measurements
-            .keyBy(DropDuplicates::keyOf, Types.STRING)
+            .keyBy(DropDuplicates::keyOf, DropDuplicates.KEY_TYPE)
             .process(new DropDuplicates(config.dedupeTtl()))
             .returns(MessageTypes.MEASUREMENT)
             .name("drop duplicate event ids")

@@ -118,8 +118,7 @@ public final class JobBenchmark {
       int series,
       int parallelism)
       throws Exception {
-    createTopic(
-        bootstrap, new TopicSpec(BENCH_TOPIC, 6, Duration.ofDays(1).toMillis(), Map.of()));
+    createTopic(bootstrap, new TopicSpec(BENCH_TOPIC, 6, Duration.ofDays(1).toMillis(), Map.of()));
     System.out.printf(
         Locale.ROOT,
         "benchmark: %,d measurements over %,d series, parallelism %d%n",
@@ -167,14 +166,12 @@ public final class JobBenchmark {
         n / jobS,
         100.0 * (n / jobS) / rawRate,
         rows);
-
-
   }
 
   /**
-   * Checkpointed state per series: {@code perSeries} measurements for each of {@code series} series,
-   * all inside one minute of event time, so that every series has exactly one open window and none
-   * fires. Once the job has committed the end of the topic (offsets are committed when the
+   * Checkpointed state per series: {@code perSeries} measurements for each of {@code series}
+   * series, all inside one minute of event time, so that every series has exactly one open window
+   * and none fires. Once the job has committed the end of the topic (offsets are committed when the
    * checkpoint holding them completes), the latest checkpoint holds all of them.
    */
   private static void stateSize(
@@ -224,7 +221,10 @@ public final class JobBenchmark {
             backend);
     QoeJob job =
         new QoeJob(
-            config, QoeJob.kafkaSource(config), Sinks.aggregates(config), Sinks.deadLetters(config));
+            config,
+            QoeJob.kafkaSource(config),
+            Sinks.aggregates(config),
+            Sinks.deadLetters(config));
     JobID id = flink.submit(job, config, parallelism);
     flink.awaitRunning(id, Duration.ofSeconds(60));
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -266,7 +266,11 @@ public final class JobBenchmark {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(p)) {
-      return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet()
+      return admin
+          .listConsumerGroupOffsets(group)
+          .partitionsToOffsetAndMetadata()
+          .get()
+          .entrySet()
           .stream()
           .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
           .mapToLong(e -> e.getValue().offset())

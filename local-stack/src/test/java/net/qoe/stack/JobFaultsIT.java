@@ -172,6 +172,7 @@ class JobFaultsIT {
     input.produceClock(topic);
 
     assertRowsMatch(input, job);
+    assertRunIpdvPlausible(input);
     report("task manager killed twice", job);
     assertThat(counts(job).getNumberOfRestoredCheckpoints()).isGreaterThanOrEqualTo(2);
     assertThat(restartsInExceptionHistory(job)).isGreaterThanOrEqualTo(2);
@@ -225,6 +226,7 @@ class JobFaultsIT {
     input.produceClock(topic);
 
     assertRowsMatch(input, job);
+    assertRunIpdvPlausible(input);
     report("postgres away 30 s", job);
     assertThat(counts(job).getNumberOfRestoredCheckpoints()).isGreaterThanOrEqualTo(1);
     assertThat(flink.getJobStatus(job).get(10, TimeUnit.SECONDS)).isEqualTo(JobStatus.RUNNING);
@@ -379,6 +381,39 @@ class JobFaultsIT {
         .containsExactlyEntriesOf(expected);
   }
 
+  /**
+   * |D| between consecutive runs depends on the order runs reach the window (two shuffles can swap
+   * neighbours), so only its bounds are checked: at most one pair fewer than runs with a reply in
+   * every window, and most of the pairs overall.
+   */
+  private static void assertRunIpdvPlausible(Synthetic input) {
+    Map<String, Integer> runs = input.udpRunsWithRtt();
+    Map<String, Long> pairs = new TreeMap<>();
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT probe_id, target, test, (extract(epoch FROM window_start) * 1000)::bigint,"
+                    + " count FROM agg_1m_metric WHERE metric = 'run_ipdv_ms' AND probe_id LIKE '"
+                    + input.prefix
+                    + "-%'")) {
+      while (rs.next()) {
+        pairs.put(
+            key("1m", rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)),
+            rs.getLong(5));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    assertThat(runs.keySet()).containsAll(pairs.keySet());
+    pairs.forEach((k, n) -> assertThat(n).as(k).isPositive().isLessThanOrEqualTo(runs.get(k) - 1L));
+    // a replay after a restart reaches the windows through two channels and loses pairs there;
+    // in steady streaming nearly every run pairs with the one before it
+    long possible = runs.values().stream().mapToLong(n -> n - 1L).sum();
+    long formed = pairs.values().stream().mapToLong(Long::longValue).sum();
+    assertThat(formed).as("run pairs formed of %d possible", possible).isGreaterThan(possible / 2);
+  }
+
   private static int seriesRowCount(String prefix) {
     try (Connection c = db.dataSource().getConnection();
         Statement st = c.createStatement();
@@ -425,7 +460,7 @@ class JobFaultsIT {
                     + res
                     + "_metric WHERE probe_id LIKE '"
                     + prefix
-                    + "-%'")) {
+                    + "-%' AND metric <> 'run_ipdv_ms'")) {
           while (rs.next()) {
             rows.put(
                 key(res, rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4))
@@ -562,6 +597,7 @@ class JobFaultsIT {
     Map<String, String> expectedRows() {
       Map<String, SeriesRow> series = new TreeMap<>();
       Map<String, double[]> metrics = new TreeMap<>();
+      Map<String, List<Double>> rttsByKey = new TreeMap<>();
       for (int k = 0; k < size; k++) {
         Measurement m = at(k);
         for (String res : List.of("1m", "5m", "1h")) {
@@ -591,6 +627,7 @@ class JobFaultsIT {
                 continue; // a lost packet: the next one pairs with the last received
               }
               observe(metrics, key + "|rtt_ms", rtt);
+              rttsByKey.computeIfAbsent(key, x -> new ArrayList<>()).add(rtt);
               if (previous != null) {
                 observe(metrics, key + "|ipdv_ms", Math.abs(rtt - previous));
                 row.ipdvSamples++;
@@ -605,7 +642,29 @@ class JobFaultsIT {
           (k, v) ->
               rows.put(k, seriesValue(v.count, v.ok, v.errors, v.sent, v.received, v.ipdvSamples)));
       metrics.forEach((k, v) -> rows.put(k, metricValue((long) v[0], v[1], v[2])));
+      // the population standard deviation of the window's RTTs: one row, every statistic σ
+      rttsByKey.forEach(
+          (k, rtts) -> {
+            double mean = rtts.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            double squares = rtts.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum();
+            double sigma = Math.sqrt(squares / rtts.size());
+            rows.put(k + "|rtt_stddev_ms", metricValue(rtts.size(), sigma, sigma));
+          });
       return rows;
+    }
+
+    /** Udp base windows (10 s here) with at least two runs that got a reply: how many runs. */
+    Map<String, Integer> udpRunsWithRtt() {
+      Map<String, Integer> runs = new TreeMap<>();
+      for (int k = 0; k < size; k++) {
+        Measurement m = at(k);
+        if (m.rttMs() != null && m.received() > 0) {
+          long len = WINDOW.toMillis();
+          runs.merge(key("1m", m.probeId(), m.target(), m.test(), m.tsMs() / len * len), 1, Integer::sum);
+        }
+      }
+      runs.values().removeIf(n -> n < 2);
+      return runs;
     }
 
     private static final class SeriesRow {

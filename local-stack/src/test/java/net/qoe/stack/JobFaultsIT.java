@@ -660,7 +660,8 @@ class JobFaultsIT {
         Measurement m = at(k);
         if (m.rttMs() != null && m.received() > 0) {
           long len = WINDOW.toMillis();
-          runs.merge(key("1m", m.probeId(), m.target(), m.test(), m.tsMs() / len * len), 1, Integer::sum);
+          runs.merge(
+              key("1m", m.probeId(), m.target(), m.test(), m.tsMs() / len * len), 1, Integer::sum);
         }
       }
       runs.values().removeIf(n -> n < 2);

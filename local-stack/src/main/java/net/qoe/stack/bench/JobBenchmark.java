@@ -153,9 +153,11 @@ public final class JobBenchmark {
             .build();
     QoeJob job = new QoeJob(config, bounded, Sinks.aggregates(config), Sinks.deadLetters(config));
     long j0 = System.nanoTime();
+    long cpu0 = processCpuNanos();
     JobID id = flink.submit(job, config, parallelism);
     JobStatus status = awaitEnd(flink, id, Duration.ofMinutes(20));
     double jobS = (System.nanoTime() - j0) / 1e9;
+    double cpuS = (processCpuNanos() - cpu0) / 1e9;
     long rows =
         count(db, "SELECT coalesce(sum(count), 0) FROM agg_1m WHERE probe_id LIKE 'bench-%'");
     System.out.printf(
@@ -166,6 +168,17 @@ public final class JobBenchmark {
         n / jobS,
         100.0 * (n / jobS) / rawRate,
         rows);
+    // CPU per measurement does not depend on what else the machine runs at the time
+    System.out.printf(
+        Locale.ROOT,
+        "job CPU (whole JVM, broker included): %.1f s = %.1f µs per measurement%n",
+        cpuS,
+        cpuS * 1e6 / n);
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /**

@@ -39,9 +39,11 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -183,10 +185,20 @@ public final class QoeJob {
         .build();
   }
 
-  /** Job-wide settings: checkpoints, restarts, and no silent fallback to Kryo. */
+  /**
+   * Job-wide settings: checkpoints (and where they go), restarts, the state backend, and no silent
+   * fallback to Kryo. RocksDB ships with the Flink distribution (and is {@code provided} here), so
+   * it is chosen by name; its other settings (incremental checkpoints, memory) come from the
+   * cluster's config.
+   */
   public static void configure(StreamExecutionEnvironment env, JobConfig config) {
     Configuration conf = new Configuration();
     conf.set(PipelineOptions.GENERIC_TYPES, false);
+    conf.set(StateBackendOptions.STATE_BACKEND, config.stateBackend());
+    if (!config.checkpointDir().isEmpty()) {
+      conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir());
+    }
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
     conf.set(
         RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,
@@ -217,7 +229,7 @@ public final class QoeJob {
 
     DataStream<Measurement> unique =
         measurements
-            .keyBy(DropDuplicates::keyOf, Types.STRING)
+            .keyBy(DropDuplicates::keyOf, DropDuplicates.KEY_TYPE)
             .process(new DropDuplicates(config.dedupeTtl()))
             .returns(MessageTypes.MEASUREMENT)
             .name("drop duplicate event ids")

@@ -1,16 +1,26 @@
 package net.qoe.stack;
 
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import net.qoe.job.QoeJob;
 import net.qoe.job.config.JobConfig;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
+import org.apache.flink.runtime.checkpoint.TaskStateStats;
+import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -23,14 +33,21 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 public final class LocalFlinkCluster implements AutoCloseable {
 
   private final MiniCluster cluster;
+  private final Path checkpoints;
 
-  private LocalFlinkCluster(MiniCluster cluster) {
+  private LocalFlinkCluster(MiniCluster cluster, Path checkpoints) {
     this.cluster = cluster;
+    this.checkpoints = checkpoints;
   }
 
   public static LocalFlinkCluster start(int restPort, int prometheusPort, int slots)
       throws Exception {
     Configuration conf = new Configuration();
+    // Checkpoints go to files, as on a real cluster: JobManager memory takes at most 5 MB of state,
+    // which the dedupe state of a few hundred thousand measurements already exceeds.
+    Path checkpoints = Files.createTempDirectory("flink-checkpoints");
+    conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
     conf.set(RestOptions.ADDRESS, "127.0.0.1");
     conf.set(RestOptions.PORT, restPort);
@@ -47,7 +64,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
                 .setNumSlotsPerTaskManager(slots)
                 .build());
     cluster.start();
-    return new LocalFlinkCluster(cluster);
+    return new LocalFlinkCluster(cluster, checkpoints);
   }
 
   public URI restAddress() throws Exception {
@@ -89,8 +106,41 @@ public final class LocalFlinkCluster implements AutoCloseable {
     cluster.cancelJob(job).get(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * The latest completed checkpoint of a running job: its id and the state size of each operator
+   * chain (by name) plus {@code "total"}; empty before the first one.
+   */
+  public Map<String, Long> latestCheckpointStateSizes(JobID job) throws Exception {
+    AccessExecutionGraph graph = cluster.getExecutionGraph(job).get(10, TimeUnit.SECONDS);
+    CompletedCheckpointStats latest =
+        graph.getCheckpointStatsSnapshot().getHistory().getLatestCompletedCheckpoint();
+    Map<String, Long> sizes = new LinkedHashMap<>();
+    if (latest == null) {
+      return sizes;
+    }
+    sizes.put("id", latest.getCheckpointId());
+    sizes.put("total", latest.getStateSize());
+    for (TaskStateStats task : latest.getAllTaskStateStats()) {
+      sizes.put(graph.getJobVertex(task.getJobVertexId()).getName(), task.getStateSize());
+    }
+    return sizes;
+  }
+
+  /** The directory the cluster writes checkpoints to. */
+  public Path checkpointDir() {
+    return checkpoints;
+  }
+
   @Override
   public void close() throws Exception {
-    cluster.closeAsync().get(60, TimeUnit.SECONDS);
+    try {
+      cluster.closeAsync().get(60, TimeUnit.SECONDS);
+    } finally {
+      if (Files.exists(checkpoints)) {
+        try (Stream<Path> paths = Files.walk(checkpoints)) {
+          paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
   }
 }

@@ -1,9 +1,11 @@
 package net.qoe.job.config;
 
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -11,9 +13,11 @@ import java.util.Map;
 import net.qoe.kafka.Topics;
 
 /**
- * Everything the job needs to run, from flags ({@code --bootstrap-servers …}) with environment
- * variables ({@code QOE_BOOTSTRAP_SERVERS …}) as fallback and defaults last. Validated at start:
- * every bad field is reported at once, with what to do about it.
+ * Everything the job needs to run. Each option is taken from the first of: a flag ({@code
+ * --bootstrap-servers …}), its environment variable ({@code QOE_BOOTSTRAP_SERVERS …}), the
+ * configuration file named by {@code --config} or {@code QOE_CONFIG} (YAML or properties, the flag
+ * names as keys), and the default. Validated at start: every bad field, flag or file key is
+ * reported at once, with what to do about it.
  */
 public record JobConfig(
     String bootstrapServers,
@@ -35,8 +39,19 @@ public record JobConfig(
     String dlqTopic,
     String commandsTopic,
     String commandSecret,
-    String autoperfConfig)
+    String autoperfConfig,
+    String stateBackend,
+    String checkpointDir)
     implements Serializable {
+
+  /** The flag naming a configuration file; its keys are the flag names without dashes. */
+  public static final String CONFIG_FLAG = "config";
+
+  /** The environment variable naming a configuration file when {@code --config} is not given. */
+  public static final String CONFIG_ENV = "QOE_CONFIG";
+
+  /** The state backends the job can run on. */
+  public static final List<String> STATE_BACKENDS = List.of("hashmap", "rocksdb");
 
   /** Every option: flag name, environment variable, default (null = required), description. */
   public enum Option {
@@ -110,7 +125,19 @@ public record JobConfig(
         "autoperf-config",
         "QOE_AUTOPERF_CONFIG",
         "",
-        "path of autoperf.yml (thresholds, escalation policy); AUTOPERF_* variables override it");
+        "path of autoperf.yml (thresholds, escalation policy); AUTOPERF_* variables override it"),
+    STATE_BACKEND(
+        "state-backend",
+        "QOE_STATE_BACKEND",
+        "hashmap",
+        "where keyed state lives: hashmap (on the heap, fastest) or rocksdb (on local disk, for"
+            + " very many series)"),
+    CHECKPOINT_DIR(
+        "checkpoint-dir",
+        "QOE_CHECKPOINT_DIR",
+        "",
+        "where checkpoints are written (file:///…, s3://…); empty: the cluster's"
+            + " execution.checkpointing.dir, or JobManager memory (at most 5 MB of state) without one");
 
     public final String flag;
     public final String env;
@@ -122,6 +149,16 @@ public record JobConfig(
       this.env = env;
       this.defaultValue = defaultValue;
       this.description = description;
+    }
+
+    /** The option with this flag name (without the dashes), or null. */
+    public static Option byFlag(String flag) {
+      for (Option o : values()) {
+        if (o.flag.equals(flag)) {
+          return o;
+        }
+      }
+      return null;
     }
   }
 
@@ -146,11 +183,24 @@ public record JobConfig(
   public static JobConfig fromArgs(String[] args, Map<String, String> env) {
     List<String> problems = new ArrayList<>();
     Map<String, String> flags = parseFlags(args, problems);
+    String configPath = flags.remove(CONFIG_FLAG);
+    if (configPath == null) {
+      configPath = env.get(CONFIG_ENV);
+    }
+    Map<String, String> file =
+        configPath == null || configPath.isBlank()
+            ? Map.of()
+            : ConfigFile.read(Path.of(configPath.trim()), problems);
     Map<Option, String> values = new LinkedHashMap<>();
+    Map<Option, String> fromFile = new EnumMap<>(Option.class);
     for (Option option : Option.values()) {
       String value = flags.remove(option.flag);
       if (value == null) {
         value = env.get(option.env);
+      }
+      if (value == null && file.containsKey(option.flag)) {
+        value = file.get(option.flag);
+        fromFile.put(option, configPath.trim());
       }
       if (value == null) {
         value = option.defaultValue;
@@ -160,7 +210,12 @@ public record JobConfig(
     for (String unknown : flags.keySet()) {
       problems.add("--" + unknown + ": unknown option (see --help)");
     }
-    Resolver r = new Resolver(values, problems);
+    for (String key : file.keySet()) {
+      if (Option.byFlag(key) == null) {
+        problems.add(configPath.trim() + ": unknown key '" + key + "' (see --help)");
+      }
+    }
+    Resolver r = new Resolver(values, fromFile, problems);
     JobConfig config =
         new JobConfig(
             r.nonBlank(Option.BOOTSTRAP_SERVERS),
@@ -182,7 +237,9 @@ public record JobConfig(
             r.nonBlank(Option.DLQ_TOPIC),
             r.nonBlank(Option.COMMANDS_TOPIC),
             values.get(Option.COMMAND_SECRET),
-            values.get(Option.AUTOPERF_CONFIG));
+            values.get(Option.AUTOPERF_CONFIG),
+            r.oneOf(Option.STATE_BACKEND, STATE_BACKENDS.toArray(String[]::new)),
+            values.get(Option.CHECKPOINT_DIR));
     String secret = values.get(Option.COMMAND_SECRET);
     if (!secret.isEmpty() && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 16) {
       problems.add(
@@ -231,12 +288,25 @@ public record JobConfig(
         + (commandSecret.isEmpty() ? "(none)" : "***")
         + ", autoperfConfig="
         + autoperfConfig
+        + ", stateBackend="
+        + stateBackend
+        + ", checkpointDir="
+        + checkpointDir
         + "]";
   }
 
   /** Usage text listing every option with its variable and default. */
   public static String usage() {
     StringBuilder sb = new StringBuilder("options (flag | environment variable | default):\n");
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "  --%-20s %-26s %-38s %s%n",
+            CONFIG_FLAG,
+            CONFIG_ENV,
+            "\"\"",
+            "YAML or properties file with any of the options below, flag names as keys;"
+                + " flags, then environment variables, win over it"));
     for (Option o : Option.values()) {
       sb.append(
           String.format(
@@ -271,7 +341,9 @@ public record JobConfig(
         dlqTopic,
         commandsTopic,
         commandSecret,
-        autoperfConfig);
+        autoperfConfig,
+        stateBackend,
+        checkpointDir);
   }
 
   private static Map<String, String> parseFlags(String[] args, List<String> problems) {
@@ -322,7 +394,8 @@ public record JobConfig(
     }
   }
 
-  private record Resolver(Map<Option, String> values, List<String> problems) {
+  private record Resolver(
+      Map<Option, String> values, Map<Option, String> fromFile, List<String> problems) {
 
     String nonBlank(Option o) {
       String v = values.get(o);
@@ -399,8 +472,9 @@ public record JobConfig(
       }
     }
 
-    private static String describe(Option o) {
-      return "--" + o.flag + " (" + o.env + ")";
+    private String describe(Option o) {
+      String file = fromFile.get(o);
+      return "--" + o.flag + " (" + o.env + (file == null ? "" : ", from " + file) + ")";
     }
   }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import net.qoe.job.window.MetricSummary;
+import net.qoe.job.window.SeriesAccumulator;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.job.window.Sketches;
 
@@ -52,7 +53,16 @@ public final class Rollups {
           .forEach((name, m) -> metrics.computeIfAbsent(name, k -> new ArrayList<>()).add(m));
     }
     Map<String, MetricSummary> merged = new TreeMap<>();
-    metrics.forEach((name, summaries) -> merged.put(name, mergeMetric(summaries)));
+    metrics.forEach(
+        (name, summaries) -> {
+          if (!name.equals(SeriesAccumulator.RTT_STDDEV)) {
+            merged.put(name, mergeMetric(summaries));
+          }
+        });
+    MetricSummary pooled = pooledRttStddev(parts, merged.get(SeriesAccumulator.RTT));
+    if (pooled != null) {
+      merged.put(SeriesAccumulator.RTT_STDDEV, pooled);
+    }
     return new SeriesAggregate(
         first.probeId(),
         first.target(),
@@ -69,6 +79,33 @@ public final class Rollups {
         jitterSamples,
         maxTier,
         merged);
+  }
+
+  /**
+   * σ of the RTTs of all parts from each part's count, mean and σ: Σ n·(σ² + mean²) / N − mean² (to
+   * rounding). Null when a part with RTTs has no σ (then the pooled one is unknown).
+   */
+  static MetricSummary pooledRttStddev(Iterable<SeriesAggregate> parts, MetricSummary rtt) {
+    if (rtt == null || rtt.count() == 0) {
+      return null;
+    }
+    double squares = 0;
+    for (SeriesAggregate a : parts) {
+      MetricSummary r = a.metrics().get(SeriesAccumulator.RTT);
+      if (r == null || r.count() == 0) {
+        continue;
+      }
+      MetricSummary sd = a.metrics().get(SeriesAccumulator.RTT_STDDEV);
+      if (sd == null) {
+        return null;
+      }
+      squares += r.count() * (sd.mean() * sd.mean() + r.mean() * r.mean());
+    }
+    double variance = squares / rtt.count() - rtt.mean() * rtt.mean();
+    double sigma = Math.sqrt(Math.max(0, variance));
+    DDSketch s = Sketches.create();
+    s.accept(sigma);
+    return MetricSummary.fromSketch(s, rtt.count(), sigma, sigma, sigma * rtt.count());
   }
 
   /** One metric over several windows: exact count and extremes, merged sketch. */

@@ -49,15 +49,16 @@ public final class EscalationSinks {
 
   /** The transition history; inserts are idempotent on the command id. */
   public static Sink<TierTransition> history(JdbcConnectionOptions connection) {
-    return JdbcSink.<TierTransition>builder()
-        .withQueryStatement(INSERT_TRANSITION, new TransitionInsert())
-        .withExecutionOptions(
-            JdbcExecutionOptions.builder()
-                .withBatchSize(100)
-                .withBatchIntervalMs(200)
-                .withMaxRetries(10)
-                .build())
-        .buildAtLeastOnce(connection);
+    return SafeCloseJdbcSink.of(
+        JdbcSink.<TierTransition>builder()
+            .withQueryStatement(INSERT_TRANSITION, new TransitionInsert())
+            .withExecutionOptions(
+                JdbcExecutionOptions.builder()
+                    .withBatchSize(100)
+                    .withBatchIntervalMs(200)
+                    .withMaxRetries(10)
+                    .build())
+            .buildAtLeastOnce(connection));
   }
 
   /** Binds one transition to {@link #INSERT_TRANSITION}. */

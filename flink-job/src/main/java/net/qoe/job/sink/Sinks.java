@@ -44,17 +44,23 @@ public final class Sinks {
         new AggregateUpsert());
   }
 
+  /**
+   * A failed batch is retried (with growing back-off) while the connection is still usable; when
+   * the database is gone the job fails over and its restart strategy retries until it is back,
+   * replaying from the last checkpoint.
+   */
   private static <T> Sink<T> jdbc(
       JobConfig config, String upsert, JdbcStatementBuilder<T> statement) {
-    return JdbcSink.<T>builder()
-        .withQueryStatement(upsert, statement)
-        .withExecutionOptions(
-            JdbcExecutionOptions.builder()
-                .withBatchSize(config.jdbcBatchSize())
-                .withBatchIntervalMs(config.jdbcBatchInterval().toMillis())
-                .withMaxRetries(config.jdbcMaxRetries())
-                .build())
-        .buildAtLeastOnce(connection(config));
+    return SafeCloseJdbcSink.of(
+        JdbcSink.<T>builder()
+            .withQueryStatement(upsert, statement)
+            .withExecutionOptions(
+                JdbcExecutionOptions.builder()
+                    .withBatchSize(config.jdbcBatchSize())
+                    .withBatchIntervalMs(config.jdbcBatchInterval().toMillis())
+                    .withMaxRetries(config.jdbcMaxRetries())
+                    .build())
+            .buildAtLeastOnce(connection(config)));
   }
 
   public static JdbcConnectionOptions connection(JobConfig config) {

@@ -35,6 +35,20 @@ public final class SeriesAccumulator {
   /** Metric name of |D|, the absolute IP packet delay variation between consecutive packets. */
   public static final String IPDV = "ipdv_ms";
 
+  /**
+   * Metric name of the population standard deviation of every RTT of the window, derived from the
+   * exact moments of {@value #RTT} (one row: count = the RTT count, every statistic = σ).
+   */
+  public static final String RTT_STDDEV = "rtt_stddev_ms";
+
+  /**
+   * Metric name of |D| between consecutive runs of the series: the difference of their mean RTTs, a
+   * jitter across runs (test intervals) where {@value #IPDV} is the jitter within a run (send
+   * intervals). Pairs are formed in the order the runs arrive, only forward in event time, and not
+   * across two merged accumulators (like J, see {@link JitterTracker#merge}).
+   */
+  public static final String RUN_IPDV = "run_ipdv_ms";
+
   String probeId;
   String target;
   String test;
@@ -47,6 +61,9 @@ public final class SeriesAccumulator {
   final Map<String, Long> rejectedByMetric = new TreeMap<>();
   final Map<String, MetricAccumulator> metrics = new TreeMap<>();
   JitterTracker jitter = new JitterTracker();
+  // The mean RTT and event time of the last run with a received packet; NaN before one.
+  double previousRunRtt = Double.NaN;
+  long previousRunTs;
 
   public SeriesAccumulator() {}
 
@@ -68,6 +85,9 @@ public final class SeriesAccumulator {
     acc.packetsReceived = a.packetsReceived();
     acc.errorsByStage.putAll(a.errorsByStage());
     for (Map.Entry<String, MetricSummary> e : a.metrics().entrySet()) {
+      if (e.getKey().equals(RTT_STDDEV)) {
+        continue; // derived, restored into the RTT moments below
+      }
       MetricSummary s = e.getValue();
       MetricAccumulator m = new MetricAccumulator();
       try {
@@ -79,7 +99,14 @@ public final class SeriesAccumulator {
       m.min = s.min();
       m.max = s.max();
       m.sum = s.mean() * s.count();
+      m.m2 = Double.NaN; // not part of an aggregate; σ of the RTTs is restored below
       acc.metrics.put(e.getKey(), m);
+    }
+    MetricAccumulator rtt = acc.metrics.get(RTT);
+    MetricSummary sd = a.metrics().get(RTT_STDDEV);
+    if (rtt != null) {
+      // Σ(v − mean)² = n·σ²; without a σ (an older aggregate) it is unknown
+      rtt.m2 = sd == null ? Double.NaN : rtt.count * sd.mean() * sd.mean();
     }
     acc.jitter =
         a.jitterMs() == null
@@ -127,6 +154,8 @@ public final class SeriesAccumulator {
       return;
     }
     jitter.startRun();
+    double runSum = 0;
+    int runReceived = 0;
     for (Double rtt : rtts) {
       if (rtt == null) {
         jitter.observe(null); // lost: the next received packet pairs with the last one received
@@ -138,11 +167,29 @@ public final class SeriesAccumulator {
         continue;
       }
       metric(RTT).add(rtt);
+      runSum += rtt;
+      runReceived++;
       double ipdv = jitter.observe(rtt);
       if (!Double.isNaN(ipdv)) {
         metric(IPDV).add(ipdv);
       }
     }
+    if (runReceived > 0) {
+      observeRun(runSum / runReceived, m.tsMs());
+    }
+  }
+
+  /** Pairs a run's mean RTT with the previous run's, when it is later in event time. */
+  private void observeRun(double meanRtt, long tsMs) {
+    if (Double.isNaN(previousRunRtt)) {
+      previousRunRtt = meanRtt;
+      previousRunTs = tsMs;
+    } else if (tsMs > previousRunTs) {
+      metric(RUN_IPDV).add(Math.abs(meanRtt - previousRunRtt));
+      previousRunRtt = meanRtt;
+      previousRunTs = tsMs;
+    }
+    // an earlier run arriving late pairs with nothing: its neighbours have already been paired
   }
 
   private void observe(String name, Double value) {
@@ -182,12 +229,18 @@ public final class SeriesAccumulator {
     other.rejectedByMetric.forEach((k, v) -> rejectedByMetric.merge(k, v, Long::sum));
     other.metrics.forEach((k, v) -> metric(k).merge(v));
     jitter.merge(other.jitter);
+    previousRunRtt = Double.NaN; // between runs, like J
+    previousRunTs = 0;
   }
 
   /** The result for a window; {@link AttachWindow} stamps the real bounds when they are 0. */
   public SeriesAggregate toAggregate(long windowStartMs, long windowEndMs) {
     Map<String, MetricSummary> summaries = new TreeMap<>();
     metrics.forEach((k, v) -> summaries.put(k, v.summary()));
+    MetricAccumulator rtt = metrics.get(RTT);
+    if (rtt != null && rtt.count > 0 && !Double.isNaN(rtt.m2)) {
+      summaries.put(RTT_STDDEV, MetricAccumulator.single(rtt.stddev(), rtt.count));
+    }
     Double loss =
         packetsSent > 0 ? 100.0 * Math.max(0, packetsSent - packetsReceived) / packetsSent : null;
     return new SeriesAggregate(
@@ -223,6 +276,8 @@ public final class SeriesAccumulator {
     c.rejectedByMetric.putAll(rejectedByMetric);
     metrics.forEach((k, v) -> c.metrics.put(k, v.copy()));
     c.jitter = jitter.copy();
+    c.previousRunRtt = previousRunRtt;
+    c.previousRunTs = previousRunTs;
     return c;
   }
 
@@ -264,21 +319,44 @@ public final class SeriesAccumulator {
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
     double sum;
+    // Σ(v − mean)², kept with Welford's update so that σ needs no second pass; NaN when unknown
+    // (restored from state or an aggregate written before it was kept)
+    double m2;
 
     void add(double v) {
+      double before = count == 0 ? 0 : sum / count;
       sketch.accept(v);
       count++;
       min = Math.min(min, v);
       max = Math.max(max, v);
       sum += v;
+      m2 += (v - before) * (v - sum / count);
     }
 
     void merge(MetricAccumulator o) {
+      if (o.count > 0 && count > 0) {
+        double delta = o.sum / o.count - sum / count;
+        m2 += o.m2 + delta * delta * count * o.count / (count + o.count);
+      } else if (o.count > 0) {
+        m2 = o.m2;
+      }
       sketch.mergeWith(o.sketch);
       count += o.count;
       min = Math.min(min, o.min);
       max = Math.max(max, o.max);
       sum += o.sum;
+    }
+
+    /** The population standard deviation: sqrt(Σ(v − mean)² / n). */
+    double stddev() {
+      return Math.sqrt(Math.max(0, m2) / count);
+    }
+
+    /** A summary of one derived value standing for {@code count} samples. */
+    static MetricSummary single(double value, long count) {
+      DDSketch s = Sketches.create();
+      s.accept(value);
+      return MetricSummary.fromSketch(s, count, value, value, value * count);
     }
 
     MetricAccumulator copy() {
@@ -288,6 +366,7 @@ public final class SeriesAccumulator {
       c.min = min;
       c.max = max;
       c.sum = sum;
+      c.m2 = m2;
       return c;
     }
 

@@ -17,14 +17,16 @@ import org.apache.flink.core.memory.DataOutputView;
  * count (long), max tier (int), packets sent and received (long); errors by stage and rejected
  * values by metric as (int size, then UTF name + long count per entry); metrics as (int size, then
  * UTF name, long count, double min, max, sum, int length + sketch bytes per entry); J (double) and
- * its sample count (long). The version byte lets a later format still read state written by this
- * one.
+ * its sample count (long). Version 2 adds Σ(v − mean)² (double) after each metric's sum, and the
+ * last run's mean RTT (double) and event time (long) at the end; state in version 1 still reads,
+ * with those unknown (no RTT σ for that window, no run pair with its last run). The version byte
+ * lets a later format still read state written by this one.
  */
 public final class SeriesAccumulatorSerializer extends CodecSerializer<SeriesAccumulator> {
 
   private static final long serialVersionUID = 1L;
 
-  static final byte FORMAT_VERSION = 1;
+  static final byte FORMAT_VERSION = 2;
 
   @Override
   public boolean isImmutableType() {
@@ -67,16 +69,19 @@ public final class SeriesAccumulatorSerializer extends CodecSerializer<SeriesAcc
       out.writeDouble(m.min);
       out.writeDouble(m.max);
       out.writeDouble(m.sum);
+      out.writeDouble(m.m2);
       writeBytes(Sketches.encode(m.sketch), out);
     }
     out.writeDouble(a.jitter.jitter());
     out.writeLong(a.jitter.samples());
+    out.writeDouble(a.previousRunRtt);
+    out.writeLong(a.previousRunTs);
   }
 
   @Override
   protected SeriesAccumulator read(DataInputView in) throws IOException {
     byte version = in.readByte();
-    if (version != FORMAT_VERSION) {
+    if (version != 1 && version != FORMAT_VERSION) {
       throw new IOException(
           "SeriesAccumulator written in format "
               + version
@@ -103,12 +108,17 @@ public final class SeriesAccumulatorSerializer extends CodecSerializer<SeriesAcc
       m.min = in.readDouble();
       m.max = in.readDouble();
       m.sum = in.readDouble();
+      m.m2 = version >= 2 ? in.readDouble() : Double.NaN;
       m.sketch = Sketches.decode(readBytes(in));
       a.metrics.put(name, m);
     }
     double j = in.readDouble();
     long samples = in.readLong();
     a.jitter = JitterTracker.of(j, samples);
+    if (version >= 2) {
+      a.previousRunRtt = in.readDouble();
+      a.previousRunTs = in.readLong();
+    }
     return a;
   }
 

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import net.qoe.job.testing.CapturedMetrics;
 import net.qoe.kafka.message.Measurement;
-import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -33,12 +33,13 @@ class DropDuplicatesTest {
         Map.of("total_ms", totalMs));
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, Measurement, Measurement> harness(
-      CapturedMetrics metrics) throws Exception {
+  private static KeyedOneInputStreamOperatorTestHarness<
+          Tuple2<Long, Long>, Measurement, Measurement>
+      harness(CapturedMetrics metrics) throws Exception {
     return new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(new DropDuplicates(TTL)),
         DropDuplicates::keyOf,
-        Types.STRING,
+        DropDuplicates.KEY_TYPE,
         metrics.environment());
   }
 
@@ -95,5 +96,27 @@ class DropDuplicatesTest {
       assertThat(h.extractOutputValues()).hasSize(2);
       assertThat(metrics.count("duplicates")).isEqualTo(1);
     }
+  }
+
+  @Test
+  void keysAreTheBitsOfCanonicalUuidsAndAHashOfAnythingElse() {
+    String uuid = "7d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f50";
+    assertThat(DropDuplicates.keyOf(measurement(uuid, 1)))
+        .isEqualTo(Tuple2.of(0x7d0f2a641c1e4e55L, 0x9f3a0b1c2d3e4f50L));
+    // the same id always maps to the same key; different ids (even the same UUID spelled in
+    // upper case, or ids a lenient UUID parser would read alike) to different ones
+    assertThat(DropDuplicates.keyOf(measurement("retry-1", 1)))
+        .isEqualTo(DropDuplicates.keyOf(measurement("retry-1", 2)));
+    assertThat(
+            java.util.stream.Stream.of(
+                    uuid,
+                    uuid.toUpperCase(java.util.Locale.ROOT),
+                    "1-1-1-1-1",
+                    "01-1-1-1-1",
+                    "a",
+                    "b")
+                .map(id -> DropDuplicates.keyOf(measurement(id, 1)))
+                .distinct())
+        .hasSize(6);
   }
 }

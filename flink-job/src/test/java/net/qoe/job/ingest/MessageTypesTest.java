@@ -18,7 +18,9 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
-/** Wire messages and ingest results travel between operators as their own JSON, never Kryo. */
+/**
+ * Wire messages and ingest results travel between operators with our own serializers, never Kryo.
+ */
 class MessageTypesTest {
 
   static final Measurement UDP =
@@ -55,6 +57,44 @@ class MessageTypesTest {
   @Test
   void measurementsRoundTripWithLostPacketsAndErrors() throws IOException {
     assertRoundTrips(MessageTypes.MEASUREMENT, List.of(UDP, MeasurementDeserializerTest.GOOD));
+  }
+
+  @Test
+  void measurementsRoundTripWithoutOptionalPartsAndWithLongOrUnusualNames() throws IOException {
+    Map<String, Double> metrics = new java.util.HashMap<>();
+    metrics.put("dns_ms", null);
+    metrics.put("cert_days_left", -3.0);
+    Measurement bare =
+        new Measurement(
+            1,
+            "ev-3",
+            "p".repeat(70_000),
+            "zielrechner-ü-☃",
+            "tcp",
+            3,
+            1L,
+            true,
+            null,
+            null,
+            null,
+            null,
+            metrics);
+    Measurement noMetrics =
+        new Measurement(
+            1,
+            "ev-4",
+            "probe",
+            "t",
+            "udp",
+            1,
+            2L,
+            false,
+            new MeasurementError(null, null),
+            List.of(),
+            0,
+            0,
+            Map.of());
+    assertRoundTrips(MessageTypes.MEASUREMENT, List.of(bare, noMetrics, UDP));
   }
 
   @Test

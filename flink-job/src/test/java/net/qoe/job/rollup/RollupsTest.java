@@ -110,6 +110,16 @@ class RollupsTest {
         .forEach(
             (name, d) -> {
               MetricSummary r = rolled.metrics().get(name);
+              if (name.equals(SeriesAccumulator.RUN_IPDV)) {
+                // no run pairs across the boundary of two minutes
+                assertThat(r.count()).as(name).isLessThanOrEqualTo(d.count());
+                return;
+              }
+              if (name.equals(SeriesAccumulator.RTT_STDDEV)) {
+                assertThat(r.count()).as(name).isEqualTo(d.count());
+                assertThat(r.mean()).as(name).isCloseTo(d.mean(), within(1e-9 * d.mean()));
+                return;
+              }
               assertThat(r.count()).as(name).isEqualTo(d.count());
               assertThat(r.min()).as(name).isEqualTo(d.min());
               assertThat(r.max()).as(name).isEqualTo(d.max());

@@ -86,6 +86,12 @@ class AggregateUpsertTest {
       assertThat(rs.getString(1)).isEqualTo("rtt_ms");
       assertThat(rs.getLong(2)).isEqualTo(110);
       assertThat(rs.getInt(5)).isPositive();
+      // σ of the RTTs and |D| between consecutive runs' mean RTTs
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("rtt_stddev_ms");
+      assertThat(rs.getLong(2)).isEqualTo(110);
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("run_ipdv_ms");
       assertThat(rs.next()).isTrue();
       assertThat(rs.getString(1)).isEqualTo("total_ms");
       // ok and failed runs both contribute their total_ms timing
@@ -101,7 +107,7 @@ class AggregateUpsertTest {
     upsert(a);
     upsert(a);
     assertThat(count("SELECT count(*) FROM agg_1m")).isEqualTo(1);
-    assertThat(count("SELECT count(*) FROM agg_1m_metric")).isEqualTo(3);
+    assertThat(count("SELECT count(*) FROM agg_1m_metric")).isEqualTo(5);
     assertThat(count("SELECT count FROM agg_1m")).isEqualTo(12);
   }
 
@@ -145,7 +151,7 @@ class AggregateUpsertTest {
     assertThat(count("SELECT count FROM agg_5m")).isEqualTo(12);
     assertThat(count("SELECT count FROM agg_1h")).isEqualTo(12);
     assertThat(count("SELECT count FROM agg_5m_metric WHERE metric = 'total_ms'")).isEqualTo(12);
-    assertThat(count("SELECT count(*) FROM agg_1h_metric WHERE p5 IS NOT NULL")).isEqualTo(3);
+    assertThat(count("SELECT count(*) FROM agg_1h_metric WHERE p5 IS NOT NULL")).isEqualTo(5);
     assertThat(count("SELECT count(*) FROM agg_1m")).isZero();
   }
 

@@ -182,12 +182,80 @@ class SeriesAccumulatorTest {
             Map.of("total_ms", 1L, "ttfb_ms", 1L, "bytes", 1L, "status", 1L, "rtt_ms", 1L));
     assertThat(acc.rejectedValues()).isEqualTo(5);
     SeriesAggregate a = acc.toAggregate(0, 0);
-    assertThat(a.metrics()).containsOnlyKeys("cert_days_left", "dns_ms", "rtt_ms", "ipdv_ms");
+    assertThat(a.metrics())
+        .containsOnlyKeys("cert_days_left", "dns_ms", "rtt_ms", "ipdv_ms", "rtt_stddev_ms");
     MetricSummary cert = a.metrics().get("cert_days_left");
     assertThat(List.of(cert.min(), cert.p50(), cert.p99())).containsOnly(-3.0);
     assertThat(a.metrics().get("dns_ms").p50()).isEqualTo(0.0);
     assertThat(a.metrics().get("ipdv_ms").max()).isEqualTo(2.0);
     assertThat(a.jitterSamples()).isEqualTo(1);
+  }
+
+  @Test
+  void rttStandardDeviationIsThePopulationDeviationOfEveryRttOfTheWindow() {
+    SeriesAccumulator acc = new SeriesAccumulator();
+    acc.add(udp(1, 10.0, 20.0, null, 30.0));
+    acc.add(udp(2, 40.0));
+    // RTTs 10, 20, 30, 40: mean 25, Σ(v − 25)² = 225 + 25 + 25 + 225 = 500, σ = √(500/4) = √125
+    MetricSummary sd = acc.toAggregate(0, 0).metrics().get(SeriesAccumulator.RTT_STDDEV);
+    assertThat(sd.count()).isEqualTo(4);
+    assertThat(sd.mean()).isCloseTo(Math.sqrt(125), within(1e-12));
+    assertThat(sd.min()).isEqualTo(sd.mean());
+    assertThat(sd.max()).isEqualTo(sd.mean());
+    assertThat(sd.p99()).isEqualTo(sd.mean());
+    // one RTT: σ = 0; no RTT at all: no row
+    SeriesAccumulator one = new SeriesAccumulator();
+    one.add(udp(1, 7.5));
+    assertThat(one.toAggregate(0, 0).metrics().get(SeriesAccumulator.RTT_STDDEV).mean()).isZero();
+    SeriesAccumulator none = new SeriesAccumulator();
+    none.add(udp(1, null, null));
+    assertThat(none.toAggregate(0, 0).metrics()).doesNotContainKey(SeriesAccumulator.RTT_STDDEV);
+  }
+
+  @Test
+  void runIpdvIsTheDifferenceOfConsecutiveRunsMeanRtts() {
+    SeriesAccumulator acc = new SeriesAccumulator();
+    acc.add(udp(1, 10.0, 20.0, 30.0)); // mean 20
+    acc.add(udp(2, 40.0)); // mean 40: |D| = 20
+    acc.add(udp(3, null, null)); // nothing received: no run RTT, the next pairs with run 2
+    acc.add(udp(4, 35.0, null, 45.0)); // mean 40: |D| = 0
+    acc.add(udp(0, 100.0)); // earlier than run 4, arriving late: paired with nothing
+    acc.add(udp(5, 41.5)); // mean 41.5 against run 4: |D| = 1.5
+    MetricSummary d = acc.toAggregate(0, 0).metrics().get(SeriesAccumulator.RUN_IPDV);
+    assertThat(d.count()).isEqualTo(3);
+    assertThat(d.min()).isZero();
+    assertThat(d.max()).isEqualTo(20.0);
+    assertThat(d.mean()).isCloseTo(21.5 / 3, within(1e-12));
+    // within-run IPDV is separate: |20−10|, |30−20|, |45−35|
+    assertThat(acc.toAggregate(0, 0).metrics().get(SeriesAccumulator.IPDV).count()).isEqualTo(3);
+    // a single run has no pair
+    SeriesAccumulator single = new SeriesAccumulator();
+    single.add(udp(1, 10.0, 12.0));
+    assertThat(single.toAggregate(0, 0).metrics()).doesNotContainKey(SeriesAccumulator.RUN_IPDV);
+  }
+
+  @Test
+  void rttStandardDeviationMergesExactlyAcrossPartsAndRollups() {
+    SeriesAccumulator left = new SeriesAccumulator();
+    left.add(udp(1, 10.0, 20.0));
+    SeriesAccumulator right = new SeriesAccumulator();
+    right.add(udp(2, 30.0, null, 40.0));
+    SeriesAccumulator merged = left.copy();
+    merged.merge(right);
+    assertThat(merged.toAggregate(0, 0).metrics().get(SeriesAccumulator.RTT_STDDEV).mean())
+        .isCloseTo(Math.sqrt(125), within(1e-12));
+    // from finished aggregates only, as a rollup sees them
+    SeriesAccumulator rolled = SeriesAccumulator.of(left.toAggregate(1, 2));
+    rolled.merge(SeriesAccumulator.of(right.toAggregate(2, 3)));
+    assertThat(rolled.toAggregate(0, 0).metrics().get(SeriesAccumulator.RTT_STDDEV).mean())
+        .isCloseTo(Math.sqrt(125), within(1e-12));
+    assertThat(
+            net.qoe.job.rollup.Rollups.merge(
+                    List.of(left.toAggregate(1, 2), right.toAggregate(2, 3)), 1, 3)
+                .metrics()
+                .get(SeriesAccumulator.RTT_STDDEV)
+                .mean())
+        .isCloseTo(Math.sqrt(125), within(1e-12));
   }
 
   @Test
@@ -243,10 +311,27 @@ class SeriesAccumulatorTest {
     assertThat(merged.maxTier()).isEqualTo(expected.maxTier());
     assertThat(merged.metrics().keySet())
         .isEqualTo(expected.metrics().keySet())
-        .contains("total_ms", "dns_ms", "rtt_ms", "ipdv_ms");
+        .contains(
+            "total_ms",
+            "dns_ms",
+            "rtt_ms",
+            "ipdv_ms",
+            SeriesAccumulator.RTT_STDDEV,
+            SeriesAccumulator.RUN_IPDV);
     for (String name : expected.metrics().keySet()) {
       MetricSummary m = merged.metrics().get(name);
       MetricSummary e = expected.metrics().get(name);
+      if (name.equals(SeriesAccumulator.RUN_IPDV)) {
+        // no run pairs across the boundary of two merged parts
+        assertThat(m.count()).as(name).isLessThan(e.count()).isPositive();
+        continue;
+      }
+      if (name.equals(SeriesAccumulator.RTT_STDDEV)) {
+        // pooled from the parts' moments: exact to rounding
+        assertThat(m.count()).as(name).isEqualTo(e.count());
+        assertThat(m.mean()).as(name).isCloseTo(e.mean(), within(1e-9 * e.mean()));
+        continue;
+      }
       assertThat(m.count()).as(name).isEqualTo(e.count());
       assertThat(m.min()).as(name).isEqualTo(e.min());
       assertThat(m.max()).as(name).isEqualTo(e.max());

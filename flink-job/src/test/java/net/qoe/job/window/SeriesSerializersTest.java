@@ -70,6 +70,51 @@ class SeriesSerializersTest {
   }
 
   @Test
+  void stateWrittenInFormatOneStillReadsWithoutTheNewMoments() throws IOException {
+    // version 1, by hand: what a job before RTT σ and run IPDV left in its state
+    com.datadoghq.sketch.ddsketch.DDSketch sketch = Sketches.create();
+    sketch.accept(10.0);
+    sketch.accept(20.0);
+    DataOutputSerializer out = new DataOutputSerializer(256);
+    out.writeByte(1);
+    for (String name : new String[] {"probe-1", "echo", "udp"}) {
+      out.writeBoolean(true);
+      out.writeUTF(name);
+    }
+    out.writeLong(1); // count
+    out.writeLong(1); // ok
+    out.writeInt(1); // max tier
+    out.writeLong(2); // packets sent
+    out.writeLong(2); // packets received
+    out.writeInt(0); // errors by stage
+    out.writeInt(0); // rejected by metric
+    out.writeInt(1); // metrics
+    out.writeUTF(SeriesAccumulator.RTT);
+    out.writeLong(2);
+    out.writeDouble(10.0);
+    out.writeDouble(20.0);
+    out.writeDouble(30.0);
+    byte[] encoded = Sketches.encode(sketch);
+    out.writeInt(encoded.length);
+    out.write(encoded);
+    out.writeDouble(0.0); // J
+    out.writeLong(0); // its samples
+
+    SeriesAccumulator a =
+        new SeriesAccumulatorSerializer()
+            .deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+    SeriesAggregate result = a.toAggregate(0, 0);
+    assertThat(result.metrics().get(SeriesAccumulator.RTT).mean()).isEqualTo(15.0);
+    assertThat(result.metrics()).doesNotContainKey(SeriesAccumulator.RTT_STDDEV);
+    // the window goes on: its σ stays unknown, run pairs start afresh
+    a.add(udp(1, 30.0));
+    a.add(udp(2, 40.0));
+    assertThat(a.toAggregate(0, 0).metrics())
+        .doesNotContainKey(SeriesAccumulator.RTT_STDDEV)
+        .containsKey(SeriesAccumulator.RUN_IPDV);
+  }
+
+  @Test
   void anAccumulatorInAnUnknownFormatIsAnErrorNotGarbage() {
     byte[] bytes = serialize(new SeriesAccumulatorSerializer(), richAccumulator());
     bytes[0] = 9;
@@ -171,6 +216,8 @@ class SeriesSerializersTest {
     assertThat(actual.rejectedByMetric).isEqualTo(expected.rejectedByMetric);
     assertThat(actual.jitter.jitter()).isEqualTo(expected.jitter.jitter());
     assertThat(actual.jitter.samples()).isEqualTo(expected.jitter.samples());
+    assertThat(Double.compare(actual.previousRunRtt, expected.previousRunRtt)).isZero();
+    assertThat(actual.previousRunTs).isEqualTo(expected.previousRunTs);
     assertThat(actual.metrics.keySet()).isEqualTo(expected.metrics.keySet());
     expected.metrics.forEach(
         (name, e) -> {
@@ -179,6 +226,7 @@ class SeriesSerializersTest {
           assertThat(a.min).as(name).isEqualTo(e.min);
           assertThat(a.max).as(name).isEqualTo(e.max);
           assertThat(a.sum).as(name).isEqualTo(e.sum);
+          assertThat(Double.compare(a.m2, e.m2)).as(name + " m2").isZero();
           assertThat(Sketches.encode(a.sketch)).as(name).isEqualTo(Sketches.encode(e.sketch));
           double[] q = {0.01, 0.5, 0.9, 0.95, 0.99, 1};
           assertThat(a.sketch.getValuesAtQuantiles(q))

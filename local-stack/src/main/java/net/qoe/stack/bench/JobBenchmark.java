@@ -78,6 +78,9 @@ public final class JobBenchmark {
     int latencySeconds = Integer.parseInt(a.getOrDefault("latency-seconds", "30"));
     int rate = Integer.parseInt(a.getOrDefault("rate", "2000"));
     int parallelism = Integer.parseInt(a.getOrDefault("parallelism", "2"));
+    List<String> phases = List.of(a.getOrDefault("phases", "throughput,latency,state").split(","));
+    int stateSeries = Integer.parseInt(a.getOrDefault("state-series", "2000"));
+    int statePerSeries = Integer.parseInt(a.getOrDefault("state-per-series", "6"));
 
     Path tmp = Files.createTempDirectory("qoe-bench");
     try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0);
@@ -85,57 +88,17 @@ public final class JobBenchmark {
         LocalFlinkCluster flink = LocalFlinkCluster.start(0, 0, 4)) {
       String bootstrap = kafka.bootstrapServers();
       TopicCreator.ensureAll(bootstrap);
-      createTopic(
-          bootstrap, new TopicSpec(BENCH_TOPIC, 6, Duration.ofDays(1).toMillis(), Map.of()));
-      System.out.printf(
-          Locale.ROOT,
-          "benchmark: %,d measurements over %,d series, parallelism %d%n",
-          n,
-          series,
-          parallelism);
-
-      long t0 = System.nanoTime();
-      long bytes = fill(bootstrap, BENCH_TOPIC, n, series);
-      double fillS = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(
-          Locale.ROOT,
-          "filled topic: %,d measurements, %.1f MB in %.1f s (%,.0f/s produce)%n",
-          n,
-          bytes / 1e6,
-          fillS,
-          n / fillS);
-
-      double rawRate = consumeAndDecode(bootstrap, BENCH_TOPIC, n);
-      System.out.printf(
-          Locale.ROOT, "plain consumer, read + decode: %,.0f measurements/s%n", rawRate);
-
-      JobConfig config = config(bootstrap, db, BENCH_TOPIC, "1m", "earliest");
-      KafkaSource<IngestResult> bounded =
-          KafkaSource.<IngestResult>builder()
-              .setBootstrapServers(bootstrap)
-              .setTopics(BENCH_TOPIC)
-              .setGroupId("bench-bounded")
-              .setStartingOffsets(OffsetsInitializer.earliest())
-              .setBounded(OffsetsInitializer.latest())
-              .setDeserializer(new MeasurementDeserializer())
-              .build();
-      QoeJob job = new QoeJob(config, bounded, Sinks.aggregates(config), Sinks.deadLetters(config));
-      long j0 = System.nanoTime();
-      JobID id = flink.submit(job, config, parallelism);
-      JobStatus status = awaitEnd(flink, id, Duration.ofMinutes(20));
-      double jobS = (System.nanoTime() - j0) / 1e9;
-      long rows =
-          count(db, "SELECT coalesce(sum(count), 0) FROM agg_1m WHERE probe_id LIKE 'bench-%'");
-      System.out.printf(
-          Locale.ROOT,
-          "job, earliest to end of topic into Postgres: %s in %.1f s = %,.0f measurements/s (%.0f %% of the plain consumer); rows account for %,d measurements%n",
-          status,
-          jobS,
-          n / jobS,
-          100.0 * (n / jobS) / rawRate,
-          rows);
-
-      latency(bootstrap, db, flink, latencySeconds, rate, parallelism);
+      if (phases.contains("throughput")) {
+        throughput(bootstrap, db, flink, n, series, parallelism);
+      }
+      if (phases.contains("latency")) {
+        latency(bootstrap, db, flink, latencySeconds, rate, parallelism);
+      }
+      if (phases.contains("state")) {
+        for (String backend : JobConfig.STATE_BACKENDS) {
+          stateSize(bootstrap, db, flink, backend, stateSeries, statePerSeries, parallelism);
+        }
+      }
 
       System.out.printf(
           Locale.ROOT,
@@ -145,6 +108,187 @@ public final class JobBenchmark {
       deleteRecursively(tmp);
     }
     System.exit(0);
+  }
+
+  private static void throughput(
+      String bootstrap,
+      EmbeddedDatabase db,
+      LocalFlinkCluster flink,
+      int n,
+      int series,
+      int parallelism)
+      throws Exception {
+    createTopic(bootstrap, new TopicSpec(BENCH_TOPIC, 6, Duration.ofDays(1).toMillis(), Map.of()));
+    System.out.printf(
+        Locale.ROOT,
+        "benchmark: %,d measurements over %,d series, parallelism %d%n",
+        n,
+        series,
+        parallelism);
+
+    long t0 = System.nanoTime();
+    long bytes = fill(bootstrap, BENCH_TOPIC, n, series);
+    double fillS = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(
+        Locale.ROOT,
+        "filled topic: %,d measurements, %.1f MB in %.1f s (%,.0f/s produce)%n",
+        n,
+        bytes / 1e6,
+        fillS,
+        n / fillS);
+
+    double rawRate = consumeAndDecode(bootstrap, BENCH_TOPIC, n);
+    System.out.printf(
+        Locale.ROOT, "plain consumer, read + decode: %,.0f measurements/s%n", rawRate);
+
+    JobConfig config = config(bootstrap, db, BENCH_TOPIC, "1m", "earliest");
+    KafkaSource<IngestResult> bounded =
+        KafkaSource.<IngestResult>builder()
+            .setBootstrapServers(bootstrap)
+            .setTopics(BENCH_TOPIC)
+            .setGroupId("bench-bounded")
+            .setStartingOffsets(OffsetsInitializer.earliest())
+            .setBounded(OffsetsInitializer.latest())
+            .setDeserializer(new MeasurementDeserializer())
+            .build();
+    QoeJob job = new QoeJob(config, bounded, Sinks.aggregates(config), Sinks.deadLetters(config));
+    long j0 = System.nanoTime();
+    long cpu0 = processCpuNanos();
+    JobID id = flink.submit(job, config, parallelism);
+    JobStatus status = awaitEnd(flink, id, Duration.ofMinutes(20));
+    double jobS = (System.nanoTime() - j0) / 1e9;
+    double cpuS = (processCpuNanos() - cpu0) / 1e9;
+    long rows =
+        count(db, "SELECT coalesce(sum(count), 0) FROM agg_1m WHERE probe_id LIKE 'bench-%'");
+    System.out.printf(
+        Locale.ROOT,
+        "job, earliest to end of topic into Postgres: %s in %.1f s = %,.0f measurements/s (%.0f %% of the plain consumer); rows account for %,d measurements%n",
+        status,
+        jobS,
+        n / jobS,
+        100.0 * (n / jobS) / rawRate,
+        rows);
+    // CPU per measurement does not depend on what else the machine runs at the time
+    System.out.printf(
+        Locale.ROOT,
+        "job CPU (whole JVM, broker included): %.1f s = %.1f µs per measurement%n",
+        cpuS,
+        cpuS * 1e6 / n);
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /**
+   * Checkpointed state per series: {@code perSeries} measurements for each of {@code series}
+   * series, all inside one minute of event time, so that every series has exactly one open window
+   * and none fires. Once the job has committed the end of the topic (offsets are committed when the
+   * checkpoint holding them completes), the latest checkpoint holds all of them.
+   */
+  private static void stateSize(
+      String bootstrap,
+      EmbeddedDatabase db,
+      LocalFlinkCluster flink,
+      String backend,
+      int series,
+      int perSeries,
+      int parallelism)
+      throws Exception {
+    String topic = "bench.state." + backend;
+    createTopic(bootstrap, new TopicSpec(topic, 2, Duration.ofDays(1).toMillis(), Map.of()));
+    long minute = (System.currentTimeMillis() - Duration.ofHours(1).toMillis()) / 60_000 * 60_000;
+    Random random = new Random(7);
+    int n = series * perSeries;
+    try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+      for (int i = 0; i < perSeries; i++) {
+        for (int s = 0; s < series; s++) {
+          long ts = minute + 1000 + (long) i * 50_000 / perSeries;
+          Measurement m =
+              s % 2 == 0
+                  ? http("state-" + (s % 50), "target-" + s, ts, random)
+                  : udp("state-" + (s % 50), "target-" + s, ts, random);
+          producer.send(
+              new ProducerRecord<>(
+                  topic,
+                  m.kafkaKey().getBytes(StandardCharsets.UTF_8),
+                  MessageSerde.MEASUREMENT.toBytes(m)));
+        }
+      }
+      producer.flush();
+    }
+    String group = "bench-state-" + backend;
+    JobConfig config =
+        config(
+            bootstrap,
+            db,
+            topic,
+            "1m",
+            "earliest",
+            "--group-id",
+            group,
+            "--checkpoint-interval",
+            "2s",
+            "--state-backend",
+            backend);
+    QoeJob job =
+        new QoeJob(
+            config,
+            QoeJob.kafkaSource(config),
+            Sinks.aggregates(config),
+            Sinks.deadLetters(config));
+    JobID id = flink.submit(job, config, parallelism);
+    flink.awaitRunning(id, Duration.ofSeconds(60));
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (committed(bootstrap, group, topic) < n) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the job did not commit the end of " + topic);
+      }
+      TimeUnit.MILLISECONDS.sleep(200);
+    }
+    Map<String, Long> sizes = flink.latestCheckpointStateSizes(id);
+    flink.cancel(id);
+    long windows = sizeOf(sizes, "series aggregates");
+    long dedupe = sizeOf(sizes, "duplicate");
+    System.out.printf(
+        Locale.ROOT,
+        "checkpointed state, %s (%,d series, %d measurements each in one open 1-minute window,"
+            + " checkpoint %d): total %,d bytes; windows %,d bytes = %,.0f bytes per series;"
+            + " dedupe %,d bytes = %.1f bytes per remembered event id%n",
+        backend,
+        series,
+        perSeries,
+        sizes.get("id"),
+        sizes.get("total"),
+        windows,
+        (double) windows / series,
+        dedupe,
+        (double) dedupe / n);
+  }
+
+  private static long sizeOf(Map<String, Long> sizes, String operator) {
+    return sizes.entrySet().stream()
+        .filter(e -> e.getKey().contains(operator))
+        .mapToLong(Map.Entry::getValue)
+        .sum();
+  }
+
+  /** The offsets the consumer group has committed on {@code topic}, summed over partitions. */
+  private static long committed(String bootstrap, String group, String topic) throws Exception {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(p)) {
+      return admin
+          .listConsumerGroupOffsets(group)
+          .partitionsToOffsetAndMetadata()
+          .get()
+          .entrySet()
+          .stream()
+          .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
+          .mapToLong(e -> e.getValue().offset())
+          .sum();
+    }
   }
 
   private static void latency(
@@ -387,8 +531,14 @@ public final class JobBenchmark {
   }
 
   private static JobConfig config(
-      String bootstrap, EmbeddedDatabase db, String topic, String window, String offsets) {
-    return JobConfig.fromArgs(
+      String bootstrap,
+      EmbeddedDatabase db,
+      String topic,
+      String window,
+      String offsets,
+      String... extra) {
+    Map<String, String> args = new java.util.LinkedHashMap<>();
+    String[] base =
         new String[] {
           "--bootstrap-servers",
           bootstrap,
@@ -406,8 +556,20 @@ public final class JobBenchmark {
           "10s",
           "--group-id",
           "bench"
-        },
-        Map.of());
+        };
+    for (int i = 0; i + 1 < base.length; i += 2) {
+      args.put(base[i], base[i + 1]);
+    }
+    for (int i = 0; i + 1 < extra.length; i += 2) {
+      args.put(extra[i], extra[i + 1]);
+    }
+    List<String> flat = new ArrayList<>();
+    args.forEach(
+        (k, v) -> {
+          flat.add(k);
+          flat.add(v);
+        });
+    return JobConfig.fromArgs(flat.toArray(String[]::new), Map.of());
   }
 
   private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {

@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import net.qoe.job.baseline.Headlines;
 import net.qoe.job.baseline.MetricScore;
@@ -183,12 +184,12 @@ class AggregateUpsertTest {
             st.executeQuery(
                 "SELECT metric, baseline_stat, baseline, band_low, band_high, score"
                     + " FROM agg_1m_metric ORDER BY metric")) {
-      // ipdv_ms and rtt_ms are not headlines here: no baseline columns
-      assertThat(rs.next()).isTrue();
-      assertThat(rs.getString(1)).isEqualTo("ipdv_ms");
-      assertThat(rs.getObject(3)).isNull();
-      assertThat(rs.next()).isTrue();
-      assertThat(rs.getObject(3)).isNull();
+      // ipdv_ms, rtt_ms, rtt_stddev_ms and run_ipdv_ms are not headlines here: no baseline columns
+      for (String metric : List.of("ipdv_ms", "rtt_ms", "rtt_stddev_ms", "run_ipdv_ms")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo(metric);
+        assertThat(rs.getObject(3)).isNull();
+      }
       assertThat(rs.next()).isTrue();
       assertThat(rs.getString(1)).isEqualTo("total_ms");
       assertThat(rs.getString(2)).isEqualTo("p95");
@@ -210,7 +211,7 @@ class AggregateUpsertTest {
     // replaying the complete one changes nothing
     upsert(diagnosed(aggregate(10, 2), 4.5));
     assertThat(count("SELECT count(*) FROM agg_1m")).isEqualTo(1);
-    assertThat(count("SELECT count(*) FROM agg_1m_metric")).isEqualTo(3);
+    assertThat(count("SELECT count(*) FROM agg_1m_metric")).isEqualTo(5);
   }
 
   @Test
@@ -221,7 +222,7 @@ class AggregateUpsertTest {
                 "SELECT count(*) FROM agg_1m WHERE anomaly_score IS NULL AND label ="
                     + " 'normal' AND scope IS NULL AND baseline_scores IS NULL"))
         .isEqualTo(1);
-    assertThat(count("SELECT count(*) FROM agg_1m_metric WHERE baseline IS NULL")).isEqualTo(3);
+    assertThat(count("SELECT count(*) FROM agg_1m_metric WHERE baseline IS NULL")).isEqualTo(5);
   }
 
   @Test

@@ -106,6 +106,7 @@ public final class QoeJob {
     this.aggregateSink = aggregateSink;
     this.deadLetterSink = deadLetterSink;
     this.rollupSinks = rollupSinks.isEmpty() ? Map.of() : new EnumMap<>(rollupSinks);
+    this.baselinePolicy = BaselinePolicy.defaults().withWarmup(config.baselineWarmup());
   }
 
   /**
@@ -126,7 +127,10 @@ public final class QoeJob {
     return this;
   }
 
-  /** How baselines learn and score (defaults: {@link BaselinePolicy#defaults()}). */
+  /**
+   * How baselines learn and score (defaults: {@link BaselinePolicy#defaults()} with the configured
+   * warm-up).
+   */
   public QoeJob withBaselinePolicy(BaselinePolicy policy) {
     this.baselinePolicy = policy;
     return this;

@@ -155,7 +155,10 @@ public final class LocalStack implements AutoCloseable {
               "--starting-offsets",
               "latest",
               "--command-secret",
-              commandSecret
+              commandSecret,
+              // score windows from the fifth on, so the scripted fault gets a diagnosis
+              "--baseline-warmup",
+              "5"
             },
             java.util.Map.of());
     jobId = flink.submit(jobConfig, 1);

@@ -46,4 +46,29 @@ public record BaselinePolicy(
   public static BaselinePolicy defaults() {
     return new BaselinePolicy(20, 30, 0.3, 0.05, 0.05, 0.05, 20, 0.05, 0.5, 4.0, 2, 8.0, 0.05, 8.0);
   }
+
+  /**
+   * The same policy with another warm-up: {@code windows} windows, and at least 30 measurements
+   * behind them, or 3 per window when fewer than 10 windows are asked for.
+   */
+  public BaselinePolicy withWarmup(int windows) {
+    if (windows < 1) {
+      throw new IllegalArgumentException("the warm-up needs at least one window: " + windows);
+    }
+    return new BaselinePolicy(
+        windows,
+        Math.min(30, 3 * windows),
+        alpha,
+        beta,
+        gamma,
+        seasonalWeight,
+        seasonalMinWindows,
+        relativeFloor,
+        absoluteFloor,
+        anomalyScore,
+        confirmWindows,
+        immediateScore,
+        lossShift,
+        lossCusumThreshold);
+  }
 }

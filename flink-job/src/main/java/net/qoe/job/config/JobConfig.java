@@ -41,7 +41,8 @@ public record JobConfig(
     String commandSecret,
     String autoperfConfig,
     String stateBackend,
-    String checkpointDir)
+    String checkpointDir,
+    int baselineWarmup)
     implements Serializable {
 
   /** The flag naming a configuration file; its keys are the flag names without dashes. */
@@ -84,8 +85,9 @@ public record JobConfig(
     ALLOWED_LATENESS(
         "allowed-lateness",
         "QOE_ALLOWED_LATENESS",
-        "0s",
-        "how long after the watermark a window still accepts (and re-emits for) late measurements"),
+        "5m",
+        "how long after the watermark a window still accepts (and re-emits for) late measurements;"
+            + " runs are stamped with their start, so this covers the longest test (tier 3: 5 min)"),
     DEDUPE_TTL(
         "dedupe-ttl",
         "QOE_DEDUPE_TTL",
@@ -137,7 +139,13 @@ public record JobConfig(
         "QOE_CHECKPOINT_DIR",
         "",
         "where checkpoints are written (file:///…, s3://…); empty: the cluster's"
-            + " execution.checkpointing.dir, or JobManager memory (at most 5 MB of state) without one");
+            + " execution.checkpointing.dir, or JobManager memory (at most 5 MB of state) without one"),
+    BASELINE_WARMUP(
+        "baseline-warmup",
+        "QOE_BASELINE_WARMUP",
+        "20",
+        "windows a series' metric must be seen in (with at least 30 measurements, or 3 per window"
+            + " when fewer windows are asked for) before its windows are scored");
 
     public final String flag;
     public final String env;
@@ -239,7 +247,8 @@ public record JobConfig(
             values.get(Option.COMMAND_SECRET),
             values.get(Option.AUTOPERF_CONFIG),
             r.oneOf(Option.STATE_BACKEND, STATE_BACKENDS.toArray(String[]::new)),
-            values.get(Option.CHECKPOINT_DIR));
+            values.get(Option.CHECKPOINT_DIR),
+            r.positiveInt(Option.BASELINE_WARMUP));
     String secret = values.get(Option.COMMAND_SECRET);
     if (!secret.isEmpty() && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 16) {
       problems.add(
@@ -292,6 +301,8 @@ public record JobConfig(
         + stateBackend
         + ", checkpointDir="
         + checkpointDir
+        + ", baselineWarmup="
+        + baselineWarmup
         + "]";
   }
 
@@ -343,7 +354,8 @@ public record JobConfig(
         commandSecret,
         autoperfConfig,
         stateBackend,
-        checkpointDir);
+        checkpointDir,
+        baselineWarmup);
   }
 
   private static Map<String, String> parseFlags(String[] args, List<String> problems) {

@@ -35,6 +35,25 @@ class JobConfigTest {
   }
 
   @Test
+  void byDefaultAWindowWaitsForTheLongestTestARunStampedWithItsStartCanTake() {
+    JobConfig c = JobConfig.fromArgs(new String[0], Map.of());
+    // a tier-3 run may take its whole 5-minute timeout before it is published
+    assertThat(c.allowedLateness()).isGreaterThanOrEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  void theBaselineWarmUpIsAPositiveNumberOfWindowsAndScalesItsSampleFloor() {
+    JobConfig c = JobConfig.fromArgs(new String[] {"--baseline-warmup", "5"}, Map.of());
+    assertThat(c.baselineWarmup()).isEqualTo(5);
+    var policy = net.qoe.job.baseline.BaselinePolicy.defaults().withWarmup(c.baselineWarmup());
+    assertThat(policy.warmupWindows()).isEqualTo(5);
+    assertThat(policy.warmupSamples()).isEqualTo(15);
+    assertThat(JobConfig.fromArgs(new String[0], Map.of()).baselineWarmup()).isEqualTo(20);
+    assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"--baseline-warmup", "0"}, Map.of()))
+        .hasMessageContaining("--baseline-warmup");
+  }
+
+  @Test
   void reportsEveryBadFieldAtOnce() {
     assertThatThrownBy(
             () ->

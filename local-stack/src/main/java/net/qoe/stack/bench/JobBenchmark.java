@@ -72,7 +72,7 @@ public final class JobBenchmark {
   private static final String BENCH_TOPIC = "bench.measurements";
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = flags(args);
+    Map<String, String> a = BenchArgs.flags(args);
     int n = Integer.parseInt(a.getOrDefault("measurements", "1000000"));
     int series = Integer.parseInt(a.getOrDefault("series", "1000"));
     int latencySeconds = Integer.parseInt(a.getOrDefault("latency-seconds", "30"));
@@ -105,7 +105,7 @@ public final class JobBenchmark {
           "peak heap (whole JVM: broker, Flink, job): %.0f MB%n",
           peakHeapBytes() / 1e6);
     } finally {
-      deleteRecursively(tmp);
+      BenchArgs.deleteTree(tmp);
     }
     System.exit(0);
   }
@@ -619,24 +619,5 @@ public final class JobBenchmark {
       }
     }
     return peak;
-  }
-
-  private static Map<String, String> flags(String[] args) {
-    Map<String, String> m = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      if (!args[i].startsWith("--")) {
-        throw new IllegalArgumentException("expected --name value, got " + args[i]);
-      }
-      m.put(args[i].substring(2), args[i + 1]);
-    }
-    return m;
-  }
-
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
-    if (Files.exists(dir)) {
-      try (var paths = Files.walk(dir)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
   }
 }

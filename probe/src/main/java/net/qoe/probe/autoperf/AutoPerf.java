@@ -266,7 +266,7 @@ public final class AutoPerf implements AutoPerfView, AutoCloseable {
     }
     TierRunner.Counts c = runner.counts();
     metric(out, "qoe_probe_autoperf_tier_changes_total", "counter", "Tier changes applied.");
-    line(out, "qoe_probe_autoperf_tier_changes_total", probe, runner.triggers().size());
+    line(out, "qoe_probe_autoperf_tier_changes_total", probe, c.tierChanges());
     metric(out, "qoe_probe_autoperf_suite_runs_total", "counter", "Tier-2/3 suite runs started.");
     line(out, "qoe_probe_autoperf_suite_runs_total", probe, c.suiteRuns());
     metric(out, "qoe_probe_autoperf_tests_run_total", "counter", "Tier-2/3 test runs finished.");

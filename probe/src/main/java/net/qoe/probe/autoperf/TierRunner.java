@@ -59,7 +59,8 @@ public final class TierRunner implements AutoCloseable {
       Map<String, String> notApplicable) {}
 
   /** Counts since start. */
-  public record Counts(long suiteRuns, long testRuns, long testsFailed, long testsSkippedBusy) {}
+  public record Counts(
+      long suiteRuns, long testRuns, long testsFailed, long testsSkippedBusy, long tierChanges) {}
 
   private final String probeId;
   private final AutoPerfSettings settings;
@@ -76,6 +77,7 @@ public final class TierRunner implements AutoCloseable {
   private final AtomicLong testRuns = new AtomicLong();
   private final AtomicLong testsFailed = new AtomicLong();
   private final AtomicLong testsSkippedBusy = new AtomicLong();
+  private final AtomicLong tierChanges = new AtomicLong();
   private Runnable onChange = () -> {};
   private volatile boolean closed;
 
@@ -203,6 +205,7 @@ public final class TierRunner implements AutoCloseable {
           to,
           reason);
       recent.addLast(trigger);
+      tierChanges.incrementAndGet();
       while (recent.size() > RECENT_TRIGGERS) {
         recent.removeFirst();
       }
@@ -341,7 +344,12 @@ public final class TierRunner implements AutoCloseable {
   }
 
   public Counts counts() {
-    return new Counts(suiteRuns.get(), testRuns.get(), testsFailed.get(), testsSkippedBusy.get());
+    return new Counts(
+        suiteRuns.get(),
+        testRuns.get(),
+        testsFailed.get(),
+        testsSkippedBusy.get(),
+        tierChanges.get());
   }
 
   public long dropped() {

@@ -122,6 +122,20 @@ class TierRunnerTest {
   }
 
   @Test
+  void tierChangesAreCountedBeyondTheRecentTriggersKept() throws Exception {
+    CollectingSink out = new CollectingSink();
+    try (TierRunner runner = runner(out, 60)) {
+      for (int i = 0; i < 51; i++) {
+        runner.apply(Commands.command("probe-t", "web", 1, 2, 60_000));
+        runner.apply(Commands.command("probe-t", "web", 2, 1, 60_000));
+      }
+      assertThat(runner.counts().tierChanges()).isEqualTo(102);
+      assertThat(runner.triggers()).hasSize(100);
+      assertThat(runner.tier("web")).isEqualTo(1);
+    }
+  }
+
+  @Test
   void anUnrenewedCommandExpiresBackToTierOneAndARenewalKeepsTheTier() throws Exception {
     CollectingSink out = new CollectingSink();
     try (TierRunner runner = runner(out, 0.5)) {

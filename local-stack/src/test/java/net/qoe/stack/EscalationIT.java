@@ -13,9 +13,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import net.qoe.job.QoeJob;
-import net.qoe.job.config.JobConfig;
-import net.qoe.kafka.TopicCreator;
 import net.qoe.kafka.Topics;
 import net.qoe.kafka.embedded.EmbeddedKafka;
 import net.qoe.kafka.message.Measurement;
@@ -25,7 +22,6 @@ import net.qoe.kafka.serde.MessageSigner;
 import net.qoe.sql.EmbeddedDatabase;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -57,46 +53,30 @@ class EscalationIT {
               .setNumberSlotsPerTaskManager(2)
               .build());
 
+  private static RunningPipeline stack;
   private static EmbeddedKafka kafka;
   private static EmbeddedDatabase db;
   private static JobClient job;
 
   @BeforeAll
   static void start() throws Exception {
-    kafka = EmbeddedKafka.start();
-    TopicCreator.ensureAll(kafka.bootstrapServers());
-    db = EmbeddedDatabase.start();
-    JobConfig config =
-        JobConfig.fromArgs(
-            new String[] {
-              "--bootstrap-servers", kafka.bootstrapServers(),
-              "--jdbc-url", db.jdbcUrl(),
-              "--jdbc-user", db.user(),
-              "--window", "2s",
-              "--out-of-orderness", "0s",
-              "--idleness", "1s",
-              "--checkpoint-interval", "1s",
-              "--jdbc-batch-interval", "100ms",
-              "--starting-offsets", "earliest",
-              "--command-secret", SECRET
-            },
-            Map.of());
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.setParallelism(2);
-    QoeJob.configure(env, config);
-    job = QoeJob.withKafkaAndPostgres(config).executeAsync(env);
+    stack = RunningPipeline.start();
+    kafka = stack.kafka;
+    db = stack.db;
+    job =
+        stack.startJob(
+            "--window", "2s",
+            "--out-of-orderness", "0s",
+            "--idleness", "1s",
+            "--checkpoint-interval", "1s",
+            "--jdbc-batch-interval", "100ms",
+            "--command-secret", SECRET);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (job != null) {
-      job.cancel().get(30, TimeUnit.SECONDS);
-    }
-    if (db != null) {
-      db.close();
-    }
-    if (kafka != null) {
-      kafka.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 

@@ -3,8 +3,6 @@ package net.qoe.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,9 +18,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import net.qoe.job.QoeJob;
-import net.qoe.job.config.JobConfig;
-import net.qoe.kafka.TopicCreator;
 import net.qoe.kafka.Topics;
 import net.qoe.kafka.embedded.EmbeddedKafka;
 import net.qoe.kafka.message.DeadLetter;
@@ -39,7 +34,6 @@ import net.qoe.sql.EmbeddedDatabase;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -74,48 +68,30 @@ class PipelineIT {
               .setNumberSlotsPerTaskManager(2)
               .build());
 
-  private static Path tmp;
+  private static RunningPipeline stack;
   private static EmbeddedKafka kafka;
   private static EmbeddedDatabase db;
   private static JobClient job;
 
   @BeforeAll
   static void startBrokerDatabaseAndJob() throws Exception {
-    tmp = Files.createTempDirectory("pipeline-it");
-    kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0);
-    TopicCreator.ensureAll(kafka.bootstrapServers());
-    db = EmbeddedDatabase.start();
+    stack = RunningPipeline.start();
+    kafka = stack.kafka;
+    db = stack.db;
 
-    JobConfig config =
-        JobConfig.fromArgs(
-            new String[] {
-              "--bootstrap-servers", kafka.bootstrapServers(),
-              "--jdbc-url", db.jdbcUrl(),
-              "--jdbc-user", db.user(),
-              "--window", WINDOW.toMillis() + "ms",
-              "--out-of-orderness", "2s",
-              "--idleness", "2s",
-              "--checkpoint-interval", "2s",
-              "--jdbc-batch-interval", "200ms",
-              "--starting-offsets", "earliest"
-            },
-            Map.of());
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.setParallelism(2);
-    QoeJob.configure(env, config);
-    job = QoeJob.withKafkaAndPostgres(config).executeAsync(env);
+    job =
+        stack.startJob(
+            "--window", WINDOW.toMillis() + "ms",
+            "--out-of-orderness", "2s",
+            "--idleness", "2s",
+            "--checkpoint-interval", "2s",
+            "--jdbc-batch-interval", "200ms");
   }
 
   @AfterAll
   static void stopEverything() throws Exception {
-    if (job != null) {
-      job.cancel().get(30, TimeUnit.SECONDS);
-    }
-    if (db != null) {
-      db.close();
-    }
-    if (kafka != null) {
-      kafka.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 

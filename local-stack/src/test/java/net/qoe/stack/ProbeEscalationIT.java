@@ -17,14 +17,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import net.qoe.job.QoeJob;
-import net.qoe.job.config.JobConfig;
-import net.qoe.kafka.TopicCreator;
 import net.qoe.kafka.Topics;
 import net.qoe.kafka.embedded.EmbeddedKafka;
 import net.qoe.kafka.message.Measurement;
@@ -40,7 +36,6 @@ import net.qoe.probe.responder.TcpSink;
 import net.qoe.sql.EmbeddedDatabase;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -80,15 +75,16 @@ class ProbeEscalationIT {
 
   @TempDir static Path dir;
 
+  private static RunningPipeline stack;
   private static EmbeddedKafka kafka;
   private static EmbeddedDatabase db;
   private static JobClient job;
 
   @BeforeAll
   static void start() throws Exception {
-    kafka = EmbeddedKafka.start();
-    TopicCreator.ensureAll(kafka.bootstrapServers());
-    db = EmbeddedDatabase.start();
+    stack = RunningPipeline.start();
+    kafka = stack.kafka;
+    db = stack.db;
     Path autoperf = dir.resolve("autoperf.yml");
     Files.writeString(
         autoperf,
@@ -100,41 +96,24 @@ class ProbeEscalationIT {
             cooldown: 1s
             command_ttl: 300s
         """);
-    JobConfig config =
-        JobConfig.fromArgs(
-            new String[] {
-              "--bootstrap-servers", kafka.bootstrapServers(),
-              "--jdbc-url", db.jdbcUrl(),
-              "--jdbc-user", db.user(),
-              "--window", "2s",
-              // runs are stamped with their start: a 2.5 s http run and a throttled bandwidth
-              // run (the sink drains the socket buffers slowly) must arrive before the window
-              // closes
-              "--out-of-orderness", "6s",
-              "--idleness", "1s",
-              "--checkpoint-interval", "1s",
-              "--jdbc-batch-interval", "100ms",
-              "--starting-offsets", "earliest",
-              "--command-secret", SECRET,
-              "--autoperf-config", autoperf.toString()
-            },
-            Map.of());
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.setParallelism(2);
-    QoeJob.configure(env, config);
-    job = QoeJob.withKafkaAndPostgres(config).executeAsync(env);
+    job =
+        stack.startJob(
+            "--window", "2s",
+            // runs are stamped with their start: a 2.5 s http run and a throttled bandwidth
+            // run (the sink drains the socket buffers slowly) must arrive before the window
+            // closes
+            "--out-of-orderness", "6s",
+            "--idleness", "1s",
+            "--checkpoint-interval", "1s",
+            "--jdbc-batch-interval", "100ms",
+            "--command-secret", SECRET,
+            "--autoperf-config", autoperf.toString());
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (job != null) {
-      job.cancel().get(30, TimeUnit.SECONDS);
-    }
-    if (db != null) {
-      db.close();
-    }
-    if (kafka != null) {
-      kafka.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 

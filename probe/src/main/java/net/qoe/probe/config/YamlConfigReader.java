@@ -10,6 +10,8 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the YAML file into a {@link ProbeConfig.Builder}, field by field, so that every wrong type
@@ -17,6 +19,8 @@ import java.util.Set;
  * Whether the values make sense is the builder's job.
  */
 final class YamlConfigReader {
+
+  private static final Logger LOG = LoggerFactory.getLogger(YamlConfigReader.class);
 
   private static final ObjectMapper YAML =
       new ObjectMapper(
@@ -237,6 +241,16 @@ final class YamlConfigReader {
       knownFields(limit, lp, LIMIT_FIELDS);
       timeout = seconds(limit, "test_timeout", lp);
       concurrent = integer(limit, "max_concurrent", lp);
+      for (String unenforced : List.of("cpu_limit", "memory_limit")) {
+        if (limit.hasNonNull(unenforced)) {
+          LOG.warn(
+              "{}{}: read for compatibility with autoperf.yml but not enforced (one JVM cannot cap"
+                  + " a single test's CPU or memory); test_timeout and max_concurrent bound a"
+                  + " tier's tests",
+              lp,
+              unenforced);
+        }
+      }
     }
     return new AutoPerfSettings.TierSuite(
         enabled == null ? seed.enabled() : enabled,

@@ -3,6 +3,7 @@ package net.qoe.kafka.serde;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +67,10 @@ final class MeasurementCodec {
       return null;
     }
     try (JsonParser p = factory.createParser(bytes)) {
+      // Most of the time of a decode is turning decimal text into doubles; this parser (bundled
+      // with Jackson) gives the same, correctly rounded double as Double.parseDouble, which the
+      // tree path uses, at a fraction of the cost (see MeasurementDecodeDifferentialTest).
+      p.enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER.mappedFeature());
       Measurement m = read(p);
       // Anything after the object (even another value) is left to the tree path.
       return p.nextToken() == null ? m : null;
@@ -216,9 +221,7 @@ final class MeasurementCodec {
       return null;
     }
     if (t == JsonToken.VALUE_NUMBER_FLOAT) {
-      if (p.getNumberType() != JsonParser.NumberType.DOUBLE) {
-        throw NOT_PLAIN;
-      }
+      // JSON text floats are doubles to this parser (no need to ask it for the number type).
     } else if (t == JsonToken.VALUE_NUMBER_INT) {
       JsonParser.NumberType type = p.getNumberType();
       if (type != JsonParser.NumberType.INT && type != JsonParser.NumberType.LONG) {

@@ -69,7 +69,7 @@ final class MeasurementCodec {
     try (JsonParser p = factory.createParser(bytes)) {
       // Most of the time of a decode is turning decimal text into doubles; this parser (bundled
       // with Jackson) gives the same, correctly rounded double as Double.parseDouble, which the
-      // tree path uses, at a fraction of the cost (see MeasurementDecodeDifferentialTest).
+      // tree path uses, at a fraction of the cost (see FastDoubleParsingTest).
       p.enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER.mappedFeature());
       Measurement m = read(p);
       // Anything after the object (even another value) is left to the tree path.

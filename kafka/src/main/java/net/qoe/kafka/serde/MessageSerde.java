@@ -123,6 +123,22 @@ public final class MessageSerde<T> implements Serializable {
 
   /** Decodes bytes; never returns null, and says precisely what was wrong when it throws. */
   public T fromBytes(byte[] bytes) throws MalformedMessageException {
+    if (type == Measurement.class) {
+      // One pass over the bytes for the plain shape; anything else, every error included, is
+      // decided by the tree path below, so results and reasons are the same either way.
+      Measurement fast = MeasurementCodec.tryDecode(MAPPER.getFactory(), bytes);
+      if (fast != null) {
+        return type.cast(fast);
+      }
+    }
+    return decodeViaTree(bytes);
+  }
+
+  /**
+   * The general decoder: parses into a tree, checks the version and the required fields, then binds
+   * the tree to the record. Every error is decided here.
+   */
+  T decodeViaTree(byte[] bytes) throws MalformedMessageException {
     if (bytes == null || bytes.length == 0) {
       throw new MalformedMessageException("empty", "the record has no value");
     }

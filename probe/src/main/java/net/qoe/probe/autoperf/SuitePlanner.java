@@ -14,6 +14,7 @@ import net.qoe.probe.config.AutoPerfSettings.TierSuite;
 import net.qoe.probe.config.TargetConfig;
 import net.qoe.probe.config.TestSpec;
 import net.qoe.probe.tests.BandwidthTest;
+import net.qoe.probe.tests.Iperf3Test;
 import net.qoe.probe.tests.PacketCaptureTest;
 import net.qoe.probe.tests.ProbeTest;
 import net.qoe.probe.tests.ProbeTests;
@@ -22,8 +23,10 @@ import net.qoe.probe.tests.TracerouteTest;
 /**
  * Turns a tier's suite into runnable tests for one target, taking hosts, ports and URLs from the
  * target's own configuration: the http test's URL, the tls test's port (or the https URL's), the
- * bandwidth test's sink port. A suite test that cannot apply to the target (ssl_check on a target
- * without TLS) is left out with the reason, rather than run to fail every time.
+ * bandwidth test's sink port. The seed's iperf3_quick/iperf3_full measure with iperf3 when the
+ * target has an iperf3 test (it runs an iperf3 server), else against the responder's TCP sink. A
+ * suite test that cannot apply to the target (ssl_check on a target without TLS) is left out with
+ * the reason, rather than run to fail every time.
  */
 public final class SuitePlanner {
 
@@ -106,15 +109,31 @@ public final class SuitePlanner {
       case TestSpec.BANDWIDTH -> {
         requireHost(host);
         TestSpec configured = first(target, TestSpec.BANDWIDTH);
+        TestSpec iperf3 = first(target, TestSpec.IPERF3);
+        double seconds =
+            e.durationS() != null ? e.durationS() : e.name().equals("iperf3_full") ? 60 : 10;
+        Duration sendFor = Duration.ofMillis(Math.round(seconds * 1000));
+        if (configured == null && iperf3 != null) {
+          // the target runs an iperf3 server (it has an iperf3 test): measure with iperf3 itself
+          int port =
+              e.port() != null
+                  ? e.port()
+                  : iperf3.port() != null ? iperf3.port() : TestSpec.DEFAULT_IPERF3_PORT;
+          long needed = Math.max(1000, sendFor.toMillis()) + 5000;
+          spec =
+              TestSpec.ofType(TestSpec.IPERF3)
+                  .withIntervalS(suite.intervalS())
+                  .withPort(port)
+                  .withTimeoutMs((int) Math.max(timeout, needed));
+          test = new Iperf3Test("iperf3", sendFor);
+          break;
+        }
         int port =
             e.port() != null
                 ? e.port()
                 : configured != null && configured.port() != null
                     ? configured.port()
                     : TestSpec.DEFAULT_BANDWIDTH_PORT;
-        double seconds =
-            e.durationS() != null ? e.durationS() : e.name().equals("iperf3_full") ? 60 : 10;
-        Duration sendFor = Duration.ofMillis(Math.round(seconds * 1000));
         // the test sends for at most half its budget, then waits for the sink's count
         long needed = sendFor.toMillis() * 2 + 2000;
         spec = spec.withPort(port).withTimeoutMs((int) Math.max(timeout, needed));

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import net.qoe.kafka.message.Measurement;
@@ -14,10 +15,11 @@ import net.qoe.probe.config.TestSpec;
 
 /**
  * TCP throughput to an iperf3 server through the system's {@code iperf3 -c … -J}, parsed from its
- * JSON report. It sends for half of the run's timeout (1–10 s). Metrics are named as the bandwidth
- * test's, so both feed the same panels and thresholds: throughput_mbps (what the server received),
- * sent_mbps, bytes, transfer_ms, retransmits. Without iperf3 on the host the run fails at stage
- * "unavailable"; an error iperf3 reports (refused, busy server) fails at stage "io" with its text.
+ * JSON report. It sends for a set duration, or for half of the run's timeout (1–10 s). Metrics are
+ * named as the bandwidth test's, so both feed the same panels and thresholds: throughput_mbps (what
+ * the server received), sent_mbps, bytes, transfer_ms, retransmits. Without iperf3 on the host the
+ * run fails at stage "unavailable"; an error iperf3 reports (refused, busy server) fails at stage
+ * "io" with its text.
  */
 public final class Iperf3Test implements ProbeTest {
 
@@ -25,6 +27,7 @@ public final class Iperf3Test implements ProbeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String executable;
+  private final Duration sendFor;
 
   public Iperf3Test() {
     this("iperf3");
@@ -32,7 +35,16 @@ public final class Iperf3Test implements ProbeTest {
 
   /** With another executable (a full path, or a stand-in in tests). */
   public Iperf3Test(String executable) {
+    this(executable, null);
+  }
+
+  /**
+   * @param sendFor how long to send (whole seconds, at least 1), or null for half of the run's
+   *     timeout, at most 10 s; the run's timeout must leave room for it
+   */
+  public Iperf3Test(String executable, Duration sendFor) {
     this.executable = executable;
+    this.sendFor = sendFor;
   }
 
   @Override
@@ -47,7 +59,10 @@ public final class Iperf3Test implements ProbeTest {
         NAME,
         m -> {
           Deadline deadline = Deadline.after(ctx.timeout());
-          long seconds = Math.max(1, Math.min(10, ctx.timeout().toMillis() / 2000));
+          long seconds =
+              sendFor != null
+                  ? Math.max(1, Math.round(sendFor.toMillis() / 1000.0))
+                  : Math.max(1, Math.min(10, ctx.timeout().toMillis() / 2000));
           int connectMs = Math.max(1, deadline.socketTimeoutMillis("iperf3 connect") / 2);
           List<String> cmd =
               List.of(

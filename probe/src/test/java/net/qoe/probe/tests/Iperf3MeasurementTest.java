@@ -86,6 +86,16 @@ class Iperf3MeasurementTest {
   }
 
   @Test
+  void aSetDurationIsSentForWhateverTheBudget() throws Exception {
+    Iperf3Test test =
+        new Iperf3Test(standIn(fixture("iperf3-client.json")).toString(), Duration.ofSeconds(7));
+    Measurement m = run(test, 5201, 20_000);
+
+    assertThat(m.ok()).as("%s", m.error()).isTrue();
+    assertThat(Files.readString(dir.resolve("args"))).contains(" -t 7 ");
+  }
+
+  @Test
   void garbageOutputIsAnIoFailureNotACrash() throws Exception {
     Measurement m =
         run(new Iperf3Test(standIn("iperf3: parameter error\n").toString()), 5201, 3000);

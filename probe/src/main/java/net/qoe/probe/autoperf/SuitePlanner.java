@@ -125,7 +125,8 @@ public final class SuitePlanner {
                   .withIntervalS(suite.intervalS())
                   .withPort(port)
                   .withTimeoutMs((int) Math.max(timeout, needed));
-          test = new Iperf3Test("iperf3", sendFor);
+          // the seed's tier-3 bandwidth test is bidirectional
+          test = new Iperf3Test("iperf3", sendFor, e.name().equals("iperf3_full"));
           break;
         }
         int port =

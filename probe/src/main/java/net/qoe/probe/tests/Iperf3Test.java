@@ -17,7 +17,8 @@ import net.qoe.probe.config.TestSpec;
  * TCP throughput to an iperf3 server through the system's {@code iperf3 -c … -J}, parsed from its
  * JSON report. It sends for a set duration, or for half of the run's timeout (1–10 s). Metrics are
  * named as the bandwidth test's, so both feed the same panels and thresholds: throughput_mbps (what
- * the server received), sent_mbps, bytes, transfer_ms, retransmits. Without iperf3 on the host the
+ * the server received), sent_mbps, bytes, transfer_ms, retransmits; a bidirectional run adds
+ * download_mbps and download_bytes (what came back from the server). Without iperf3 on the host the
  * run fails at stage "unavailable"; an error iperf3 reports (refused, busy server) fails at stage
  * "io" with its text.
  */
@@ -28,6 +29,7 @@ public final class Iperf3Test implements ProbeTest {
 
   private final String executable;
   private final Duration sendFor;
+  private final boolean bidirectional;
 
   public Iperf3Test() {
     this("iperf3");
@@ -43,8 +45,17 @@ public final class Iperf3Test implements ProbeTest {
    *     timeout, at most 10 s; the run's timeout must leave room for it
    */
   public Iperf3Test(String executable, Duration sendFor) {
+    this(executable, sendFor, false);
+  }
+
+  /**
+   * @param bidirectional send both ways at once ({@code --bidir}, iperf3 3.7 or later): also
+   *     reports download_mbps and download_bytes, what the probe received from the server
+   */
+  public Iperf3Test(String executable, Duration sendFor, boolean bidirectional) {
     this.executable = executable;
     this.sendFor = sendFor;
+    this.bidirectional = bidirectional;
   }
 
   @Override
@@ -65,17 +76,21 @@ public final class Iperf3Test implements ProbeTest {
                   : Math.max(1, Math.min(10, ctx.timeout().toMillis() / 2000));
           int connectMs = Math.max(1, deadline.socketTimeoutMillis("iperf3 connect") / 2);
           List<String> cmd =
-              List.of(
-                  executable,
-                  "-c",
-                  target.host(),
-                  "-p",
-                  Integer.toString(spec.port()),
-                  "-J",
-                  "-t",
-                  Long.toString(seconds),
-                  "--connect-timeout",
-                  Integer.toString(connectMs));
+              new java.util.ArrayList<>(
+                  List.of(
+                      executable,
+                      "-c",
+                      target.host(),
+                      "-p",
+                      Integer.toString(spec.port()),
+                      "-J",
+                      "-t",
+                      Long.toString(seconds),
+                      "--connect-timeout",
+                      Integer.toString(connectMs)));
+          if (bidirectional) {
+            cmd.add("--bidir");
+          }
           long start = System.nanoTime();
           String out = execute(cmd, deadline);
           m.elapsed("total_ms", start);
@@ -110,6 +125,11 @@ public final class Iperf3Test implements ProbeTest {
     }
     if (sent.path("retransmits").isNumber()) {
       m.metric("retransmits", sent.path("retransmits").asDouble());
+    }
+    JsonNode download = root.path("end").path("sum_received_bidir_reverse");
+    if (download.path("bits_per_second").isNumber()) {
+      m.metric("download_mbps", download.path("bits_per_second").asDouble() / 1e6);
+      m.metric("download_bytes", download.path("bytes").asDouble());
     }
   }
 

@@ -46,7 +46,8 @@ class SuitePlannerTest {
     assertThat(quick.test()).isInstanceOf(Iperf3Test.class);
     assertThat(quick.spec().type()).isEqualTo(TestSpec.IPERF3);
     assertThat(quick.spec().port()).isEqualTo(5202);
-    // iperf3_full sends for 60 s: the run's budget must leave room for it
+    // iperf3_full sends both ways for 60 s: the run's budget must leave room for it
+    assertThat(full.test()).isInstanceOf(Iperf3Test.class);
     assertThat(full.spec().timeoutMs()).isGreaterThanOrEqualTo(65_000);
   }
 

@@ -96,6 +96,21 @@ class Iperf3MeasurementTest {
   }
 
   @Test
+  void aBidirectionalRunAsksForBothDirectionsAndReportsTheDownload() throws Exception {
+    Iperf3Test test =
+        new Iperf3Test(
+            standIn(fixture("iperf3-bidir.json")).toString(), Duration.ofSeconds(2), true);
+    Measurement m = run(test, 5201, 10_000);
+
+    assertThat(m.ok()).as("%s", m.error()).isTrue();
+    assertThat(Files.readString(dir.resolve("args"))).contains("--bidir");
+    // the fixture's end.sum_received_bidir_reverse: 743702528 bytes at 5945.07 Mbit/s
+    assertThat(m.metric("download_bytes")).isEqualTo(743702528.0);
+    assertThat(m.metric("download_mbps")).isCloseTo(5945.0722, within(0.001));
+    assertThat(m.metric("throughput_mbps")).isCloseTo(10050.2525, within(0.001));
+  }
+
+  @Test
   void garbageOutputIsAnIoFailureNotACrash() throws Exception {
     Measurement m =
         run(new Iperf3Test(standIn("iperf3: parameter error\n").toString()), 5201, 3000);

@@ -138,7 +138,8 @@ public final class SuitePlanner {
         // the test sends for at most half its budget, then waits for the sink's count
         long needed = sendFor.toMillis() * 2 + 2000;
         spec = spec.withPort(port).withTimeoutMs((int) Math.max(timeout, needed));
-        test = new BandwidthTest(sendFor);
+        // the seed's tier-3 bandwidth test is bidirectional
+        test = new BandwidthTest(sendFor, e.name().equals("iperf3_full"));
       }
       case TestSpec.PORT_SCAN -> {
         requireHost(host);

@@ -3,10 +3,14 @@ package net.qoe.probe.responder;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The far end of bandwidth tests: reads and discards whatever a client sends until the client shuts
  * its side down, then answers with the byte count (8 bytes, big-endian) and closes, so the client
- * times the transfer up to the last byte actually received. A few clients at a time.
+ * times the transfer up to the last byte actually received. A client that starts with {@link
+ * #DOWNLOAD_MAGIC} and a duration in milliseconds (8 bytes, big-endian) asks for the other
+ * direction instead: the sink sends to it for that long, then closes. A few clients at a time.
  */
 public final class TcpSink implements AutoCloseable {
 
@@ -24,6 +30,13 @@ public final class TcpSink implements AutoCloseable {
 
   public static final int DEFAULT_TCP_PORT = 2001;
   private static final int MAX_CLIENTS = 4;
+
+  /** The first bytes of a download request; an upload sends zeros, so the two never mix up. */
+  public static final byte[] DOWNLOAD_MAGIC = "QOEDOWN1".getBytes(StandardCharsets.US_ASCII);
+
+  /** The longest download a client may ask for. */
+  public static final long MAX_DOWNLOAD_MS = 120_000;
+
   private static final int IDLE_TIMEOUT_MS = 30_000;
 
   private final InetSocketAddress bindAddress;
@@ -93,7 +106,18 @@ public final class TcpSink implements AutoCloseable {
       client.setSoTimeout(IDLE_TIMEOUT_MS);
       InputStream in = client.getInputStream();
       byte[] buf = new byte[64 * 1024];
-      long total = 0;
+      // the first 16 bytes tell a download request from an upload
+      int head = 0;
+      int r;
+      while (head < 16 && (r = in.read(buf, head, 16 - head)) >= 0) {
+        head += r;
+      }
+      if (head == 16 && Arrays.equals(buf, 0, 8, DOWNLOAD_MAGIC, 0, 8)) {
+        long millis = ByteBuffer.wrap(buf, 8, 8).getLong();
+        send(client, Math.max(0, Math.min(MAX_DOWNLOAD_MS, millis)), sink);
+        return;
+      }
+      long total = head;
       long start = System.nanoTime();
       int n;
       while ((n = in.read(buf, 0, chunk(buf, sink.maxBytesPerSecond))) >= 0) {
@@ -119,6 +143,34 @@ public final class TcpSink implements AutoCloseable {
     } catch (IOException e) {
       LOG.debug("tcp sink: client ended: {}", e.toString());
     }
+  }
+
+  /** Sends zeros to the client for {@code millis} (at the throttled rate, if any), then closes. */
+  private static void send(Socket client, long millis, TcpSink sink) throws IOException {
+    OutputStream out = client.getOutputStream();
+    byte[] buf = new byte[64 * 1024];
+    long start = System.nanoTime();
+    long until = start + millis * 1_000_000;
+    long total = 0;
+    while (System.nanoTime() < until) {
+      long rate = sink.maxBytesPerSecond;
+      int n = chunk(buf, rate);
+      out.write(buf, 0, n);
+      total += n;
+      if (rate > 0) {
+        long wait = start + (long) (total * 1e9 / rate) - System.nanoTime();
+        if (wait > 0) {
+          try {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+    }
+    out.flush();
+    client.shutdownOutput();
   }
 
   private static int chunk(byte[] buf, long rate) {

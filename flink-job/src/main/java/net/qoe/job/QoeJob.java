@@ -49,6 +49,8 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
@@ -231,15 +233,20 @@ public final class QoeJob {
             .name("split dead letters")
             .uid("split-dead-letters");
 
+    // Dedupe runs keyed by series (an event id belongs to one series), so the windows can reuse
+    // its partitioning: measurements cross the network once, not twice.
     DataStream<Measurement> unique =
         measurements
             .keyBy(DropDuplicates::keyOf, DropDuplicates.KEY_TYPE)
             .process(new DropDuplicates(config.dedupeTtl()))
             .returns(MessageTypes.MEASUREMENT)
             .name("drop duplicate event ids")
-            .uid("dedupe");
+            .uid("dedupe-by-series");
 
-    SingleOutputStreamOperator<SeriesAggregate> aggregates = seriesAggregates(unique, config);
+    SingleOutputStreamOperator<SeriesAggregate> aggregates =
+        seriesAggregates(
+            DataStreamUtils.reinterpretAsKeyedStream(unique, SeriesAggregator::keyOf, Types.STRING),
+            config);
 
     DataStream<DiagnosedWindow> diagnosed =
         diagnose(aggregates, baselinePolicy, config.allowedLateness(), certDays());
@@ -314,8 +321,16 @@ public final class QoeJob {
    */
   static SingleOutputStreamOperator<SeriesAggregate> seriesAggregates(
       DataStream<Measurement> measurements, JobConfig config) {
-    return measurements
-        .keyBy(SeriesAggregator::keyOf, Types.STRING)
+    return seriesAggregates(measurements.keyBy(SeriesAggregator::keyOf, Types.STRING), config);
+  }
+
+  /**
+   * The same on a stream already partitioned by series ({@link SeriesAggregator#keyOf}), such as
+   * the output of dedupe reinterpreted as keyed.
+   */
+  static SingleOutputStreamOperator<SeriesAggregate> seriesAggregates(
+      KeyedStream<Measurement, String> bySeries, JobConfig config) {
+    return bySeries
         .window(TumblingEventTimeWindows.of(config.window()))
         .allowedLateness(config.allowedLateness())
         .sideOutputLateData(LATE)

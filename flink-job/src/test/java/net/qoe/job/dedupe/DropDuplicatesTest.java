@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.Map;
 import net.qoe.job.testing.CapturedMetrics;
+import net.qoe.job.window.SeriesAggregator;
 import net.qoe.kafka.message.Measurement;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -17,11 +18,15 @@ class DropDuplicatesTest {
   private static final Duration TTL = Duration.ofHours(24);
 
   private static Measurement measurement(String eventId, double totalMs) {
+    return measurement("web", eventId, totalMs);
+  }
+
+  private static Measurement measurement(String target, String eventId, double totalMs) {
     return new Measurement(
         1,
         eventId,
         "probe-1",
-        "web",
+        target,
         "http",
         1,
         1_767_225_600_000L,
@@ -33,9 +38,8 @@ class DropDuplicatesTest {
         Map.of("total_ms", totalMs));
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<
-          Tuple2<Long, Long>, Measurement, Measurement>
-      harness(CapturedMetrics metrics) throws Exception {
+  private static KeyedOneInputStreamOperatorTestHarness<String, Measurement, Measurement> harness(
+      CapturedMetrics metrics) throws Exception {
     return new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(new DropDuplicates(TTL)),
         DropDuplicates::keyOf,
@@ -57,6 +61,31 @@ class DropDuplicatesTest {
           .containsExactly("a", "b");
       assertThat(metrics.count("duplicates")).isEqualTo(2);
     }
+  }
+
+  @Test
+  void idsAreRememberedPerSeriesAcrossManyInterleavedSeries() throws Exception {
+    CapturedMetrics metrics = new CapturedMetrics();
+    try (var h = harness(metrics)) {
+      h.open();
+      for (int round = 0; round < 3; round++) { // rounds 1 and 2 replay round 0
+        for (int s = 0; s < 20; s++) {
+          for (int i = 0; i < 5; i++) {
+            h.processElement(measurement("t" + s, "t" + s + "-e" + i, i), round * 100 + i);
+          }
+        }
+      }
+      h.processElement(measurement("t3", "t3-e5", 5), 1_000); // a new event of a known series
+      assertThat(h.extractOutputValues()).hasSize(101);
+      assertThat(h.extractOutputValues()).extracting(Measurement::eventId).doesNotHaveDuplicates();
+      assertThat(metrics.count("duplicates")).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void theKeyIsTheSeriesKeyOfTheWindows() {
+    Measurement m = measurement("shop", "a", 1);
+    assertThat(DropDuplicates.keyOf(m)).isEqualTo(SeriesAggregator.keyOf(m));
   }
 
   @Test
@@ -86,12 +115,12 @@ class DropDuplicatesTest {
   void anIdIsForgottenAfterTheTtl() throws Exception {
     CapturedMetrics metrics = new CapturedMetrics();
     try (var h = harness(metrics)) {
-      h.setStateTtlProcessingTime(0);
       h.open();
+      h.setProcessingTime(0);
       h.processElement(measurement("a", 1), 1);
-      h.setStateTtlProcessingTime(TTL.toMillis() - 1);
+      h.setProcessingTime(TTL.toMillis() - 1);
       h.processElement(measurement("a", 1), 2);
-      h.setStateTtlProcessingTime(TTL.toMillis() + 1);
+      h.setProcessingTime(TTL.toMillis() + 1);
       h.processElement(measurement("a", 1), 3);
       assertThat(h.extractOutputValues()).hasSize(2);
       assertThat(metrics.count("duplicates")).isEqualTo(1);
@@ -99,14 +128,81 @@ class DropDuplicatesTest {
   }
 
   @Test
-  void keysAreTheBitsOfCanonicalUuidsAndAHashOfAnythingElse() {
+  void anExpiredIdIsForgottenEvenBeforeItsCleanupRuns() throws Exception {
+    CapturedMetrics metrics = new CapturedMetrics();
+    try (var h = harness(metrics)) {
+      h.open();
+      h.setProcessingTime(0);
+      h.processElement(measurement("a", 1), 1);
+      h.setProcessingTime(1);
+      h.processElement(measurement("b", 1), 2); // its cleanup runs an eighth of the TTL late
+      h.setProcessingTime(TTL.toMillis() + 2);
+      h.processElement(measurement("b", 1), 3);
+      assertThat(h.extractOutputValues())
+          .extracting(Measurement::eventId)
+          .containsExactly("a", "b", "b");
+      assertThat(metrics.count("duplicates")).isZero();
+    }
+  }
+
+  @Test
+  void expiredIdsAreRemovedAndNoTimerIsLeftOnceASeriesHasNone() throws Exception {
+    try (var h = harness(new CapturedMetrics())) {
+      h.open();
+      h.setProcessingTime(0);
+      for (int s = 0; s < 3; s++) {
+        for (int i = 0; i < 4; i++) {
+          h.setProcessingTime(i * TTL.toMillis() / 4);
+          h.processElement(measurement("t" + s, "t" + s + "-e" + i, i), i);
+        }
+      }
+      assertThat(h.numProcessingTimeTimers()).isEqualTo(3); // one per series
+      h.setProcessingTime(TTL.toMillis() + 1); // the first id of each series expires
+      assertThat(h.numProcessingTimeTimers()).isEqualTo(3);
+      h.processElement(measurement("t0", "t0-e0", 0), 10); // forgotten: passes again
+      h.processElement(measurement("t0", "t0-e3", 0), 11); // still remembered
+      assertThat(h.extractOutputValues()).hasSize(13);
+      h.setProcessingTime(3 * TTL.toMillis());
+      assertThat(h.numProcessingTimeTimers()).isZero();
+      assertThat(h.numKeyedStateEntries()).isZero();
+    }
+  }
+
+  @Test
+  void theTtlOfEachIdSurvivesASnapshotAndRunsOnAfterTheRestore() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = harness(new CapturedMetrics())) {
+      h.open();
+      h.setProcessingTime(0);
+      h.processElement(measurement("a", 1), 1);
+      h.setProcessingTime(TTL.toMillis() / 2);
+      h.processElement(measurement("b", 2), 2); // same series, remembered half a TTL longer
+      snapshot = h.snapshot(1L, 10L);
+    }
+    CapturedMetrics metrics = new CapturedMetrics();
+    try (var restored = harness(metrics)) {
+      restored.initializeState(snapshot);
+      restored.open();
+      restored.setProcessingTime(TTL.toMillis() + 1); // the restored cleanup timer fires
+      restored.processElement(measurement("a", 1), 3); // "a" has expired
+      restored.processElement(measurement("b", 2), 4); // "b" has not
+      assertThat(restored.extractOutputValues())
+          .extracting(Measurement::eventId)
+          .containsExactly("a");
+      assertThat(metrics.count("duplicates")).isEqualTo(1);
+      assertThat(restored.numProcessingTimeTimers()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void eventIdsAreTheBitsOfCanonicalUuidsAndAHashOfAnythingElse() {
     String uuid = "7d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f50";
-    assertThat(DropDuplicates.keyOf(measurement(uuid, 1)))
+    assertThat(DropDuplicates.eventIdOf(measurement(uuid, 1)))
         .isEqualTo(Tuple2.of(0x7d0f2a641c1e4e55L, 0x9f3a0b1c2d3e4f50L));
     // the same id always maps to the same key; different ids (even the same UUID spelled in
     // upper case, or ids a lenient UUID parser would read alike) to different ones
-    assertThat(DropDuplicates.keyOf(measurement("retry-1", 1)))
-        .isEqualTo(DropDuplicates.keyOf(measurement("retry-1", 2)));
+    assertThat(DropDuplicates.eventIdOf(measurement("retry-1", 1)))
+        .isEqualTo(DropDuplicates.eventIdOf(measurement("retry-1", 2)));
     assertThat(
             java.util.stream.Stream.of(
                     uuid,
@@ -115,7 +211,7 @@ class DropDuplicatesTest {
                     "01-1-1-1-1",
                     "a",
                     "b")
-                .map(id -> DropDuplicates.keyOf(measurement(id, 1)))
+                .map(id -> DropDuplicates.eventIdOf(measurement(id, 1)))
                 .distinct())
         .hasSize(6);
   }

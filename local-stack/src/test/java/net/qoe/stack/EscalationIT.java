@@ -21,7 +21,6 @@ import net.qoe.kafka.serde.MessageSerde;
 import net.qoe.kafka.serde.MessageSigner;
 import net.qoe.sql.EmbeddedDatabase;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -45,13 +44,7 @@ class EscalationIT {
 
   private static final String SECRET = "escalation-it-shared-secret";
 
-  @RegisterExtension
-  static final MiniClusterExtension FLINK =
-      new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder()
-              .setNumberTaskManagers(1)
-              .setNumberSlotsPerTaskManager(2)
-              .build());
+  @RegisterExtension static final MiniClusterExtension FLINK = RunningPipeline.miniCluster();
 
   private static RunningPipeline stack;
   private static EmbeddedKafka kafka;

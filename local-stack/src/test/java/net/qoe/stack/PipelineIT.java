@@ -33,7 +33,6 @@ import net.qoe.probe.responder.Responder;
 import net.qoe.sql.EmbeddedDatabase;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -60,13 +59,7 @@ class PipelineIT {
   private static final Duration WINDOW = Duration.ofSeconds(4);
   private static final int WINDOWS_TO_MEASURE = 3;
 
-  @RegisterExtension
-  static final MiniClusterExtension FLINK =
-      new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder()
-              .setNumberTaskManagers(1)
-              .setNumberSlotsPerTaskManager(2)
-              .build());
+  @RegisterExtension static final MiniClusterExtension FLINK = RunningPipeline.miniCluster();
 
   private static RunningPipeline stack;
   private static EmbeddedKafka kafka;

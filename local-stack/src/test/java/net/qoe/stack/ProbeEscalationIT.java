@@ -35,7 +35,6 @@ import net.qoe.probe.responder.DelayHttpServer;
 import net.qoe.probe.responder.TcpSink;
 import net.qoe.sql.EmbeddedDatabase;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -65,13 +64,7 @@ class ProbeEscalationIT {
   private static final double TIER1_INTERVAL_S = 5.0;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @RegisterExtension
-  static final MiniClusterExtension FLINK =
-      new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder()
-              .setNumberTaskManagers(1)
-              .setNumberSlotsPerTaskManager(2)
-              .build());
+  @RegisterExtension static final MiniClusterExtension FLINK = RunningPipeline.miniCluster();
 
   @TempDir static Path dir;
 

@@ -10,7 +10,9 @@ import net.qoe.kafka.TopicCreator;
 import net.qoe.kafka.embedded.EmbeddedKafka;
 import net.qoe.sql.EmbeddedDatabase;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 
 /**
  * What the end-to-end tests share: a real broker with the product's topics, a migrated PostgreSQL,
@@ -18,6 +20,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * them. One per test class; {@link #close()} cancels the job and stops both servers.
  */
 final class RunningPipeline implements AutoCloseable {
+
+  /** The MiniCluster each of these tests registers: one TaskManager, two slots (parallelism 2). */
+  static MiniClusterExtension miniCluster() {
+    return new MiniClusterExtension(
+        new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
+  }
 
   final EmbeddedKafka kafka;
   final EmbeddedDatabase db;

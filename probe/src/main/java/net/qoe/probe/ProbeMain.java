@@ -70,11 +70,6 @@ public final class ProbeMain {
   }
 
   public static void main(String[] args) {
-    // Before the first logger: this module's logging setup, unless the user chose one.
-    if (System.getProperty("log4j2.configurationFile") == null
-        && System.getProperty("log4j.configurationFile") == null) {
-      System.setProperty("log4j2.configurationFile", "qoe-probe-log4j2.properties");
-    }
     // Every run should time a real lookup (dns_ms), not the JVM's 30-second cache.
     Security.setProperty("networkaddress.cache.ttl", "0");
     Security.setProperty("networkaddress.cache.negative.ttl", "0");

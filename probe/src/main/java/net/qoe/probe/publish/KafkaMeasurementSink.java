@@ -38,6 +38,9 @@ public final class KafkaMeasurementSink implements MeasurementSink, DeliveryStat
   // Log the first failure of an outage, and the recovery, rather than every record.
   private final AtomicBoolean failing = new AtomicBoolean();
 
+  /** Bytes of records the producer may hold while they wait for the broker. */
+  static final int PRODUCER_BUFFER_BYTES = 4 * 1024 * 1024;
+
   public KafkaMeasurementSink(KafkaSettings settings, String clientId) {
     this(settings, clientId, measurement -> {});
   }
@@ -65,6 +68,11 @@ public final class KafkaMeasurementSink implements MeasurementSink, DeliveryStat
     // send() blocks for metadata while no broker answers, and it runs on a test worker: keep that
     // short, the record is then counted undelivered instead of stalling the schedule.
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "2000");
+    // The producer's default 32 MB of record buffer is more than the probe's whole recommended
+    // heap (-Xmx24m). A probe sends a few KB/s, so 4 MB holds minutes of an outage; beyond that
+    // send() gives up after max.block.ms and the measurement is counted undelivered (and spooled
+    // when a spool is configured) instead of the JVM running out of memory.
+    props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Integer.toString(PRODUCER_BUFFER_BYTES));
     return props;
   }
 

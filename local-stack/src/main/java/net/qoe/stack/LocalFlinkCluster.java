@@ -4,11 +4,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import net.qoe.job.QoeJob;
 import net.qoe.job.config.JobConfig;
 import org.apache.flink.api.common.JobID;
@@ -136,11 +134,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
     try {
       cluster.closeAsync().get(60, TimeUnit.SECONDS);
     } finally {
-      if (Files.exists(checkpoints)) {
-        try (Stream<Path> paths = Files.walk(checkpoints)) {
-          paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-      }
+      ScratchDirs.delete(checkpoints);
     }
   }
 }

@@ -2,19 +2,16 @@ package net.qoe.stack;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import net.qoe.job.config.JobConfig;
 import net.qoe.kafka.TopicCreator;
@@ -79,7 +76,7 @@ public final class LocalStack implements AutoCloseable {
               stop.countDown();
               stack.close();
               if (ownTmp) {
-                deleteRecursively(tmp);
+                ScratchDirs.delete(tmp);
               }
             },
             "local-stack-shutdown");
@@ -228,17 +225,6 @@ public final class LocalStack implements AutoCloseable {
         System.err.println("while stopping " + part.getClass().getSimpleName() + ": " + e);
       }
     }
-    deleteRecursively(workDir);
-  }
-
-  private static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    ScratchDirs.delete(workDir);
   }
 }

@@ -127,11 +127,7 @@ class JobFaultsIT {
     if (kafka != null) {
       kafka.close();
     }
-    if (tmp != null) {
-      try (var paths = Files.walk(tmp)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+    ScratchDirs.delete(tmp);
   }
 
   @Test

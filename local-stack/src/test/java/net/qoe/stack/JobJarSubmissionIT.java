@@ -135,9 +135,7 @@ class JobJarSubmissionIT {
       kafka.close();
     }
     if (!failed) {
-      try (var paths = Files.walk(tmp)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      ScratchDirs.delete(tmp);
     }
   }
 

@@ -1,9 +1,6 @@
 package net.qoe.stack.bench;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,13 +23,6 @@ final class BenchArgs {
 
   /** Deletes a scratch directory and everything in it; a failure is printed, not thrown. */
   static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      System.err.println("could not delete " + dir + ": " + e.getMessage());
-    }
+    net.qoe.stack.ScratchDirs.delete(dir);
   }
 }

@@ -17,6 +17,8 @@ import net.qoe.job.diagnosis.Diagnosis;
 import net.qoe.job.window.SeriesAccumulator;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.kafka.message.Measurement;
+import net.qoe.probe.config.ProbeConfig;
+import net.qoe.probe.config.TestSpec;
 
 /**
  * How well baselines and diagnosis find known faults. Simulates four weeks of 1-minute windows per
@@ -25,7 +27,11 @@ import net.qoe.kafka.message.Measurement;
  * diagnoser). Prints the share of faults detected within 2 windows and the delay, false alarms per
  * series-week on fault-free stretches, and the share labelled right.
  *
- * <p>Arguments: {@code --series-per-fault N --weeks W --runs-per-window R --seed S}.
+ * <p>Arguments: {@code --series-per-fault N --weeks W --runs-per-window R --packets-per-run P
+ * --seed S}. By default a series runs as often as a probe's test by default ({@link
+ * ProbeConfig#DEFAULT_INTERVAL_S}: two runs a minute) and a network run sends as many packets as
+ * the probe's udp test by default ({@link TestSpec#DEFAULT_PACKETS}), so that the benchmark
+ * measures the product as it ships.
  */
 public final class DetectionBenchmark {
 
@@ -61,7 +67,13 @@ public final class DetectionBenchmark {
     }
     int perFault = Integer.parseInt(a.getOrDefault("series-per-fault", "8"));
     int weeks = Integer.parseInt(a.getOrDefault("weeks", "4"));
-    int runs = Integer.parseInt(a.getOrDefault("runs-per-window", "2"));
+    int runs =
+        Integer.parseInt(
+            a.getOrDefault(
+                "runs-per-window", Long.toString(Math.round(60 / ProbeConfig.DEFAULT_INTERVAL_S))));
+    int packets =
+        Integer.parseInt(
+            a.getOrDefault("packets-per-run", Integer.toString(TestSpec.DEFAULT_PACKETS)));
     long seed = Long.parseLong(a.getOrDefault("seed", "7"));
     BaselinePolicy policy = BaselinePolicy.defaults();
     Diagnoser diagnoser = new Diagnoser(policy.anomalyScore(), 7);
@@ -82,7 +94,7 @@ public final class DetectionBenchmark {
     for (Fault fault : Fault.values()) {
       for (int s = 0; s < perFault; s++, seriesIndex++) {
         Random random = new Random(seed * 1000 + seriesIndex);
-        Simulator sim = new Simulator(fault.onHttp(), random, "series-" + seriesIndex);
+        Simulator sim = new Simulator(fault.onHttp(), random, "series-" + seriesIndex, packets);
         List<Injected> faults = schedule(fault, windows, random);
         SeriesBaselines.Baselines baselines = new SeriesBaselines.Baselines();
         String[] labels = new String[windows];
@@ -140,11 +152,12 @@ public final class DetectionBenchmark {
     double seconds = (System.nanoTime() - t0) / 1e9;
     System.out.printf(
         Locale.ROOT,
-        "detection benchmark: %d series x %d weeks of 1-minute windows (%,d windows, %d runs each) in %.1f s%n",
+        "detection benchmark: %d series x %d weeks of 1-minute windows (%,d windows, %d runs each, %d packets per net run) in %.1f s%n",
         seriesIndex,
         weeks,
         windowCount,
         runs,
+        packets,
         seconds);
     int allFaults = 0, allDetected = 0, allLabelled = 0;
     System.out.println("fault              faults  detected<=2w  mean delay  right label");
@@ -235,12 +248,14 @@ public final class DetectionBenchmark {
     private final Random r;
     private final String target;
     private final double base;
+    private final int packets;
     private long event;
 
-    Simulator(boolean http, Random r, String target) {
+    Simulator(boolean http, Random r, String target, int packets) {
       this.http = http;
       this.r = r;
       this.target = target;
+      this.packets = packets;
       this.base = http ? 30 + 40 * r.nextDouble() : 10 + 30 * r.nextDouble();
     }
 
@@ -302,7 +317,7 @@ public final class DetectionBenchmark {
           base * s * (fault == Fault.LATENCY_X2 ? 2 : 1) + (fault == Fault.PATH_CHANGE ? 3 : 0);
       double jitter = fault == Fault.JITTER_50MS ? 50 : 0.6;
       double lossP = 0.002 + (fault == Fault.LOSS_5PCT ? 0.05 : 0);
-      Double[] rtts = new Double[20];
+      Double[] rtts = new Double[packets];
       int received = 0;
       for (int p = 0; p < rtts.length; p++) {
         if (r.nextDouble() < lossP) {

@@ -12,8 +12,10 @@ import java.util.Set;
 import net.qoe.job.baseline.BaselinePolicy;
 import net.qoe.job.baseline.ScoredWindow;
 import net.qoe.job.baseline.SeriesBaselines;
+import net.qoe.job.config.JobConfig;
 import net.qoe.job.diagnosis.Diagnoser;
 import net.qoe.job.diagnosis.Diagnosis;
+import net.qoe.job.escalation.AutoPerfConfig;
 import net.qoe.job.window.SeriesAccumulator;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.kafka.message.Measurement;
@@ -28,7 +30,8 @@ import net.qoe.probe.config.TestSpec;
  * series-week on fault-free stretches, and the share labelled right.
  *
  * <p>Arguments: {@code --series-per-fault N --weeks W --runs-per-window R --packets-per-run P
- * --seed S}. By default a series runs as often as a probe's test by default ({@link
+ * --band B --seed S}; the band is the job's {@code --baseline-band}, by default its default. By
+ * default a series runs as often as a probe's test by default ({@link
  * ProbeConfig#DEFAULT_INTERVAL_S}: two runs a minute) and a network run sends as many packets as
  * the probe's udp test by default ({@link TestSpec#DEFAULT_PACKETS}), so that the benchmark
  * measures the product as it ships.
@@ -75,8 +78,11 @@ public final class DetectionBenchmark {
         Integer.parseInt(
             a.getOrDefault("packets-per-run", Integer.toString(TestSpec.DEFAULT_PACKETS)));
     long seed = Long.parseLong(a.getOrDefault("seed", "7"));
-    BaselinePolicy policy = BaselinePolicy.defaults();
-    Diagnoser diagnoser = new Diagnoser(policy.anomalyScore(), 7);
+    double band =
+        Double.parseDouble(a.getOrDefault("band", JobConfig.Option.BASELINE_BAND.defaultValue));
+    BaselinePolicy policy = BaselinePolicy.defaults().withBand(band);
+    Diagnoser diagnoser =
+        new Diagnoser(policy.anomalyScore(), AutoPerfConfig.defaults().sslExpiryDays());
 
     int windows = weeks * 7 * 24 * 60;
     Map<Fault, int[]> detected = new EnumMap<>(Fault.class);

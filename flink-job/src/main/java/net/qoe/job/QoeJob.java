@@ -108,7 +108,10 @@ public final class QoeJob {
     this.aggregateSink = aggregateSink;
     this.deadLetterSink = deadLetterSink;
     this.rollupSinks = rollupSinks.isEmpty() ? Map.of() : new EnumMap<>(rollupSinks);
-    this.baselinePolicy = BaselinePolicy.defaults().withWarmup(config.baselineWarmup());
+    this.baselinePolicy =
+        BaselinePolicy.defaults()
+            .withWarmup(config.baselineWarmup())
+            .withBand(config.baselineBand());
   }
 
   /**
@@ -131,7 +134,7 @@ public final class QoeJob {
 
   /**
    * How baselines learn and score (defaults: {@link BaselinePolicy#defaults()} with the configured
-   * warm-up).
+   * warm-up and band).
    */
   public QoeJob withBaselinePolicy(BaselinePolicy policy) {
     this.baselinePolicy = policy;
@@ -339,10 +342,25 @@ public final class QoeJob {
         .uid("agg-1m");
   }
 
-  private double certDays() {
-    return escalation == null
-        ? AutoPerfConfig.defaults().sslExpiryDays()
-        : escalation.policy().sslExpiryDays();
+  /**
+   * Certificates closer to expiry than this many days are labelled cert-expiring: the tier-2 {@code
+   * ssl_expiry} threshold of autoperf.yml ({@code AUTOPERF_TIER2_SSL_EXPIRY} over it), the same
+   * number that escalates a pair from tier 2 to 3; read from the job's {@code --autoperf-config}
+   * when no escalation policy is attached.
+   */
+  double certDays() {
+    AutoPerfConfig autoperf =
+        escalation != null
+            ? escalation.policy()
+            : AutoPerfConfig.load(
+                config.autoperfConfig().isEmpty() ? null : Path.of(config.autoperfConfig()),
+                System.getenv());
+    return autoperf.sslExpiryDays();
+  }
+
+  /** How the baselines learn and score in this job. */
+  BaselinePolicy baselinePolicy() {
+    return baselinePolicy;
   }
 
   /**

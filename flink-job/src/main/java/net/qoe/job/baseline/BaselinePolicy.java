@@ -48,6 +48,35 @@ public record BaselinePolicy(
   }
 
   /**
+   * The same policy with another band: a headline {@code spreads} off its baseline is suspect (the
+   * anomaly score), and a single window twice as far off is an alarm at once (the immediate score),
+   * in the same proportion as the defaults. The pooled loss detector alarms on its own threshold
+   * whatever the band.
+   */
+  public BaselinePolicy withBand(double spreads) {
+    if (!(spreads > 0) || Double.isInfinite(spreads)) {
+      throw new IllegalArgumentException(
+          "the band must be a positive number of spreads: " + spreads);
+    }
+    BaselinePolicy d = defaults();
+    return new BaselinePolicy(
+        warmupWindows,
+        warmupSamples,
+        alpha,
+        beta,
+        gamma,
+        seasonalWeight,
+        seasonalMinWindows,
+        relativeFloor,
+        absoluteFloor,
+        spreads,
+        confirmWindows,
+        spreads * d.immediateScore() / d.anomalyScore(),
+        lossShift,
+        lossCusumThreshold);
+  }
+
+  /**
    * The same policy with another warm-up: {@code windows} windows, and at least 30 measurements
    * behind them, or 3 per window when fewer than 10 windows are asked for.
    */

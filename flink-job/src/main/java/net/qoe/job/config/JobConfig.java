@@ -42,7 +42,8 @@ public record JobConfig(
     String autoperfConfig,
     String stateBackend,
     String checkpointDir,
-    int baselineWarmup)
+    int baselineWarmup,
+    double baselineBand)
     implements Serializable {
 
   /** The flag naming a configuration file; its keys are the flag names without dashes. */
@@ -145,7 +146,14 @@ public record JobConfig(
         "QOE_BASELINE_WARMUP",
         "20",
         "windows a series' metric must be seen in (with at least 30 measurements, or 3 per window"
-            + " when fewer windows are asked for) before its windows are scored");
+            + " when fewer windows are asked for) before its windows are scored"),
+    BASELINE_BAND(
+        "baseline-band",
+        "QOE_BASELINE_BAND",
+        "4",
+        "spreads (σ) from this hour's baseline at which a headline is degraded: such a window is"
+            + " suspect and teaches the baseline nothing, the diagnosis names what moved this far,"
+            + " and the band beside each aggregate is ± this many spreads; 1-20");
 
     public final String flag;
     public final String env;
@@ -248,7 +256,8 @@ public record JobConfig(
             values.get(Option.AUTOPERF_CONFIG),
             r.oneOf(Option.STATE_BACKEND, STATE_BACKENDS.toArray(String[]::new)),
             values.get(Option.CHECKPOINT_DIR),
-            r.positiveInt(Option.BASELINE_WARMUP));
+            r.positiveInt(Option.BASELINE_WARMUP),
+            r.number(Option.BASELINE_BAND, 1, 20));
     String secret = values.get(Option.COMMAND_SECRET);
     if (!secret.isEmpty() && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 16) {
       problems.add(
@@ -303,6 +312,8 @@ public record JobConfig(
         + checkpointDir
         + ", baselineWarmup="
         + baselineWarmup
+        + ", baselineBand="
+        + baselineBand
         + "]";
   }
 
@@ -355,7 +366,8 @@ public record JobConfig(
         autoperfConfig,
         stateBackend,
         checkpointDir,
-        baselineWarmup);
+        baselineWarmup,
+        baselineBand);
   }
 
   private static Map<String, String> parseFlags(String[] args, List<String> problems) {
@@ -465,6 +477,24 @@ public record JobConfig(
         problems.add(describe(o) + ": must be greater than zero");
       }
       return n;
+    }
+
+    double number(Option o, double min, double max) {
+      String v = values.get(o);
+      try {
+        double n = Double.parseDouble(v);
+        if (!(n >= min && n <= max)) {
+          problems.add(describe(o) + ": must be from " + fmt(min) + " to " + fmt(max));
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        problems.add(describe(o) + ": '" + v + "' is not a number");
+        return min;
+      }
+    }
+
+    private static String fmt(double n) {
+      return n == Math.rint(n) ? Long.toString((long) n) : Double.toString(n);
     }
 
     int nonNegativeInt(Option o) {

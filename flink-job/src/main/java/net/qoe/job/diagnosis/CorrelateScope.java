@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -35,7 +36,11 @@ import org.apache.flink.util.Collector;
  * window before it forwards that watermark, so all of them are here by then) and released with the
  * counts; nothing waits longer than the watermark. What each key saw of a window is kept until the
  * allowed lateness has passed, so a window re-fired by late data is annotated at once with the
- * counts as they stand. State per key is bounded by the windows within the allowed lateness.
+ * counts as they stand; and when the re-fire changes what was degraded, the degraded windows of the
+ * same time already released are emitted again with their scope and counts revised (the sink's
+ * upsert replaces the row). Windows that are not degraded have no scope and are not revised. State
+ * per key is bounded by the windows within the allowed lateness: the degraded/measured flag of
+ * every series, and a copy of the degraded windows only.
  */
 public final class CorrelateScope
     extends KeyedProcessFunction<String, DiagnosedWindow, DiagnosedWindow> {
@@ -59,6 +64,12 @@ public final class CorrelateScope
   /** window end − 1 → (member, test) → degraded; member is the probe or the target */
   private transient MapState<Long, Map<String, Boolean>> seen;
 
+  /**
+   * window end − 1 → the degraded windows already released, as they came in (before this stage's
+   * annotation), kept within the allowed lateness so that a re-fire can revise them
+   */
+  private transient MapState<Long, List<DiagnosedWindow>> released;
+
   public CorrelateScope(Side side, long allowedLatenessMs) {
     this.side = side;
     this.allowedLatenessMs = Math.max(0, allowedLatenessMs);
@@ -80,21 +91,24 @@ public final class CorrelateScope
             .getMapState(
                 new MapStateDescriptor<>(
                     "seen", Types.LONG, new MapTypeInfo<>(Types.STRING, Types.BOOLEAN)));
+    released =
+        getRuntimeContext()
+            .getMapState(
+                new MapStateDescriptor<>(
+                    "released", Types.LONG, new ListTypeInfo<>(DiagnosedWindow.TYPE)));
   }
 
   @Override
   public void processElement(DiagnosedWindow w, Context ctx, Collector<DiagnosedWindow> out)
       throws Exception {
     long at = w.aggregate().windowEndMs() - 1;
-    String member =
-        (side == Side.TARGET ? w.aggregate().probeId() : w.aggregate().target())
-            + "\u0000"
-            + w.aggregate().test();
+    String member = memberOf(w);
     Map<String, Boolean> members = seen.get(at);
     if (members == null) {
       members = new HashMap<>();
       ctx.timerService().registerEventTimeTimer(at + allowedLatenessMs + 1);
     }
+    Map<String, Boolean> before = new HashMap<>(members);
     members.put(member, w.degraded());
     seen.put(at, members);
     if (ctx.timerService().currentWatermark() < at) {
@@ -103,11 +117,33 @@ public final class CorrelateScope
         held = new ArrayList<>();
         ctx.timerService().registerEventTimeTimer(at);
       }
+      // a series fired again before release (late data, a lagging watermark): the newer one counts
+      held.removeIf(h -> memberOf(h).equals(member));
       held.add(w);
       pending.put(at, held);
+      return;
+    }
+    // re-fired by late data after this window was released: annotate with what is known now ...
+    out.collect(annotate(w, members));
+    List<DiagnosedWindow> kept = released.get(at);
+    kept = kept == null ? new ArrayList<>() : kept;
+    kept.removeIf(k -> memberOf(k).equals(member));
+    if (!members.equals(before)) {
+      // ... and revise the degraded windows of the same time whose scope or counts this changes
+      for (DiagnosedWindow k : kept) {
+        DiagnosedWindow revised = annotate(k, members);
+        if (!sameAnnotation(revised, annotate(k, before))) {
+          out.collect(revised);
+        }
+      }
+    }
+    if (w.degraded()) {
+      kept.add(w);
+    }
+    if (kept.isEmpty()) {
+      released.remove(at);
     } else {
-      // re-fired by late data after this window was released: annotate with what is known now
-      out.collect(annotate(w, members));
+      released.put(at, kept);
     }
   }
 
@@ -117,10 +153,17 @@ public final class CorrelateScope
     List<DiagnosedWindow> held = pending.get(timestamp);
     if (held != null) {
       Map<String, Boolean> members = seen.get(timestamp);
+      List<DiagnosedWindow> degraded = new ArrayList<>();
       for (DiagnosedWindow w : held) {
         out.collect(annotate(w, members == null ? Map.of() : members));
+        if (w.degraded()) {
+          degraded.add(w);
+        }
       }
       pending.remove(timestamp);
+      if (allowedLatenessMs > 0 && !degraded.isEmpty()) {
+        released.put(timestamp, degraded);
+      }
     }
     Iterator<Long> keys = seen.keys().iterator();
     List<Long> expired = new ArrayList<>();
@@ -132,7 +175,24 @@ public final class CorrelateScope
     }
     for (long at : expired) {
       seen.remove(at);
+      released.remove(at);
     }
+  }
+
+  /** The series of a window within this stage's key: (probe or target, test). */
+  private String memberOf(DiagnosedWindow w) {
+    return (side == Side.TARGET ? w.aggregate().probeId() : w.aggregate().target())
+        + "\u0000"
+        + w.aggregate().test();
+  }
+
+  private static boolean sameAnnotation(DiagnosedWindow a, DiagnosedWindow b) {
+    return Objects.equals(a.scope(), b.scope())
+        && a.degradedProbes() == b.degradedProbes()
+        && a.targetProbes() == b.targetProbes()
+        && a.degradedTargets() == b.degradedTargets()
+        && a.probeTargets() == b.probeTargets()
+        && Objects.equals(a.reason(), b.reason());
   }
 
   private DiagnosedWindow annotate(DiagnosedWindow w, Map<String, Boolean> members) {

@@ -1,6 +1,5 @@
 package net.qoe.job.sink;
 
-import net.qoe.job.baseline.BaselinePolicy;
 import net.qoe.job.config.JobConfig;
 import net.qoe.job.diagnosis.DiagnosedWindow;
 import net.qoe.job.rollup.Resolution;
@@ -25,15 +24,12 @@ public final class Sinks {
    */
   public static Sink<DiagnosedWindow> aggregates(JobConfig config) {
     return jdbc(
-        config,
-        AggregateUpsert.SQL_1M,
-        new AggregateUpsert.Diagnosed(BaselinePolicy.defaults().anomalyScore()));
+        config, AggregateUpsert.SQL_1M, new AggregateUpsert.Diagnosed(config.baselineBand()));
   }
 
   /** Batched, guarded upserts of the newest baseline per series and headline. */
   public static Sink<DiagnosedWindow> baselines(JobConfig config) {
-    return jdbc(
-        config, BaselineUpsert.SQL, new BaselineUpsert(BaselinePolicy.defaults().anomalyScore()));
+    return jdbc(config, BaselineUpsert.SQL, new BaselineUpsert(config.baselineBand()));
   }
 
   /** The same batched, guarded upserts into one rollup resolution's tables. */

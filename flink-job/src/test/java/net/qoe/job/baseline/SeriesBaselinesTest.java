@@ -136,6 +136,39 @@ class SeriesBaselinesTest {
   }
 
   /** Two udp runs of 20 packets at 20 ms; {@code lost} of the 40 lost. */
+  @Test
+  void theBandDecidesWhatIsSuspectAndWhatAlarmsAtOnce() {
+    BaselinePolicy narrow = policy.withBand(3);
+    assertThat(narrow.anomalyScore()).isEqualTo(3.0);
+    assertThat(narrow.immediateScore()).isEqualTo(6.0);
+    SeriesBaselines.Baselines wide = new SeriesBaselines.Baselines();
+    SeriesBaselines.Baselines tight = new SeriesBaselines.Baselines();
+    for (int w = 0; w < 60; w++) {
+      SeriesAggregate a = window(MONDAY + w * MINUTE, 4, 50 + (w % 5));
+      SeriesBaselines.score(wide, a, policy);
+      SeriesBaselines.score(tight, a, narrow);
+    }
+    long t = MONDAY + 60 * MINUTE;
+    MetricBaseline.Expectation e =
+        wide.get(Headlines.TOTAL).expect(SeriesBaselines.hourOfWeek(t), policy);
+    // 3.5 spreads up for two windows: an alarm (confirmed) with a band of 3, nothing with 4
+    double offBy3 = e.value() + 3.5 * e.sigma();
+    ScoredWindow first = SeriesBaselines.score(tight, window(t, 4, offBy3), narrow);
+    assertThat(first.scores().get(Headlines.TOTAL).score()).isBetween(3.0, 4.0);
+    assertThat(first.anomalous()).isFalse();
+    assertThat(SeriesBaselines.score(tight, window(t + MINUTE, 4, offBy3), narrow).anomalous())
+        .isTrue();
+    SeriesBaselines.score(wide, window(t, 4, offBy3), policy);
+    assertThat(SeriesBaselines.score(wide, window(t + MINUTE, 4, offBy3), policy).anomalous())
+        .isFalse();
+    // 7 spreads up in one window: an alarm at once with a band of 3 (twice the band), not with 4
+    double offBy7 = e.value() + 7 * e.sigma();
+    assertThat(SeriesBaselines.score(tight, window(t + 5 * MINUTE, 4, offBy7), narrow).anomalous())
+        .isTrue();
+    assertThat(SeriesBaselines.score(wide, window(t + 5 * MINUTE, 4, offBy7), policy).anomalous())
+        .isFalse();
+  }
+
   static SeriesAggregate udp(long start, int lost) {
     SeriesAccumulator acc = new SeriesAccumulator();
     for (int r = 0; r < 2; r++) {

@@ -54,6 +54,50 @@ class JobConfigTest {
   }
 
   @Test
+  void theBaselineBandComesFromFlagThenEnvironmentThenFileThenDefaultAndIsChecked(@TempDir Path dir)
+      throws IOException {
+    Path file = write(dir.resolve("job.yml"), "baseline-band: 3.5\n");
+    String[] withFile = {"--config", file.toString()};
+    assertThat(JobConfig.fromArgs(new String[0], Map.of()).baselineBand()).isEqualTo(4.0);
+    assertThat(JobConfig.fromArgs(withFile, Map.of()).baselineBand()).isEqualTo(3.5);
+    assertThat(JobConfig.fromArgs(withFile, Map.of("QOE_BASELINE_BAND", "5")).baselineBand())
+        .isEqualTo(5.0);
+    assertThat(
+            JobConfig.fromArgs(
+                    new String[] {"--config", file.toString(), "--baseline-band", "6"},
+                    Map.of("QOE_BASELINE_BAND", "5"))
+                .baselineBand())
+        .isEqualTo(6.0);
+
+    assertThatThrownBy(
+            () ->
+                JobConfig.fromArgs(
+                    new String[] {"--baseline-band", "0.5"},
+                    Map.of(
+                        "QOE_CONFIG",
+                        write(dir.resolve("bad.yml"), "baseline-band: x\n").toString())))
+        .isInstanceOfSatisfying(
+            JobConfig.InvalidConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .containsExactly("--baseline-band (QOE_BASELINE_BAND): must be from 1 to 20"));
+    assertThatThrownBy(
+            () ->
+                JobConfig.fromArgs(
+                    new String[0], Map.of("QOE_CONFIG", dir.resolve("bad.yml").toString())))
+        .isInstanceOfSatisfying(
+            JobConfig.InvalidConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .containsExactly(
+                        "--baseline-band (QOE_BASELINE_BAND, from "
+                            + dir.resolve("bad.yml")
+                            + "): 'x' is not a number"));
+    assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"--baseline-band", "NaN"}, Map.of()))
+        .hasMessageContaining("--baseline-band (QOE_BASELINE_BAND): must be from 1 to 20");
+  }
+
+  @Test
   void reportsEveryBadFieldAtOnce() {
     assertThatThrownBy(
             () ->

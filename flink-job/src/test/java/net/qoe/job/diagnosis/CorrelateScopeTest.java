@@ -117,10 +117,122 @@ class CorrelateScopeTest {
       assertThat(h.extractOutputValues()).hasSize(1);
       h.processWatermark(new Watermark(T0 + MINUTE + 10_000));
       h.processElement(window("p2", "web", 0, true), T0 + MINUTE - 1);
-      assertThat(h.extractOutputValues()).hasSize(2);
-      assertThat(h.extractOutputValues().get(1).degradedProbes()).isEqualTo(2);
+      // p2 at once, and p1 again with the count revised
+      assertThat(h.extractOutputValues()).hasSize(3);
+      assertThat(h.extractOutputValues().subList(1, 3))
+          .extracting(w -> w.aggregate().probeId() + ":" + w.degradedProbes())
+          .containsExactly("p2:2", "p1:2");
       h.processWatermark(new Watermark(T0 + MINUTE + 31_000));
       assertThat(h.numKeyedStateEntries()).isZero();
+    }
+  }
+
+  @Test
+  void aLateReFireRevisesTheScopeOfTheDegradedWindowsAlreadyReleased() throws Exception {
+    long lateness = 5 * MINUTE;
+    try (var byTarget = harness(CorrelateScope.Side.TARGET, lateness);
+        var byProbe = harness(CorrelateScope.Side.PROBE, lateness)) {
+      // window 0: only p1 is degraded towards web, so far a matter of that pair
+      for (String probe : List.of("p1", "p2", "p3")) {
+        byTarget.processElement(window(probe, "web", 0, probe.equals("p1")), T0 + MINUTE - 1);
+      }
+      byTarget.processWatermark(new Watermark(T0 + MINUTE - 1));
+      List<DiagnosedWindow> mid = new ArrayList<>(byTarget.extractOutputValues());
+      for (DiagnosedWindow w : mid) {
+        byProbe.processElement(w, T0 + MINUTE - 1);
+      }
+      byProbe.processWatermark(new Watermark(T0 + MINUTE - 1));
+      assertThat(byPair(byProbe.extractOutputValues()).get("p1/web").scope())
+          .isEqualTo(DiagnosedWindow.SCOPE_PAIR);
+
+      // late data re-fires p2's window, now degraded too: two of three probes, the target's side
+      byTarget.processWatermark(new Watermark(T0 + MINUTE + 20_000));
+      byProbe.processWatermark(new Watermark(T0 + MINUTE + 20_000));
+      byTarget.processElement(window("p2", "web", 0, true), T0 + MINUTE - 1);
+      List<DiagnosedWindow> revisedMid =
+          byTarget.extractOutputValues().subList(mid.size(), byTarget.extractOutputValues().size());
+      // p2 itself and the revision of p1; p3 is not degraded, has no scope, and is left alone
+      assertThat(revisedMid)
+          .extracting(
+              w -> w.aggregate().probeId() + ":" + w.degradedProbes() + "/" + w.targetProbes())
+          .containsExactlyInAnyOrder("p2:2/3", "p1:2/3");
+      int before = byProbe.extractOutputValues().size();
+      for (DiagnosedWindow w : revisedMid) {
+        byProbe.processElement(w, T0 + MINUTE - 1);
+      }
+      List<DiagnosedWindow> revised =
+          byProbe.extractOutputValues().subList(before, byProbe.extractOutputValues().size());
+      assertThat(revised)
+          .hasSize(2)
+          .extracting(DiagnosedWindow::scope)
+          .containsOnly(DiagnosedWindow.SCOPE_TARGET);
+      DiagnosedWindow p1 = byPair(revised).get("p1/web");
+      assertThat(p1.reason())
+          .startsWith("total p95 230 ms")
+          .endsWith("; target side: 2 of 3 probes degraded towards web")
+          .doesNotContain("this pair only");
+
+      // once the lateness has passed nothing is kept
+      byTarget.processWatermark(new Watermark(T0 + 10 * MINUTE));
+      byProbe.processWatermark(new Watermark(T0 + 10 * MINUTE));
+      assertThat(byTarget.numKeyedStateEntries()).isZero();
+      assertThat(byProbe.numKeyedStateEntries()).isZero();
+    }
+  }
+
+  @Test
+  void aSeriesFiredAgainBeforeTheReleaseIsReleasedOnceAsItsNewestVersion() throws Exception {
+    try (var h = harness(CorrelateScope.Side.TARGET, 5 * MINUTE)) {
+      // this stage's watermark lags behind the window operator's: the re-fire arrives first
+      h.processElement(window("p1", "web", 0, false), T0 + MINUTE - 1);
+      h.processElement(window("p2", "web", 0, true), T0 + MINUTE - 1);
+      h.processElement(window("p1", "web", 0, true), T0 + MINUTE - 1);
+      h.processWatermark(new Watermark(T0 + MINUTE - 1));
+      assertThat(h.extractOutputValues())
+          .extracting(w -> w.aggregate().probeId() + ":" + w.degraded() + ":" + w.degradedProbes())
+          .containsExactly("p2:true:2", "p1:true:2");
+    }
+  }
+
+  @Test
+  void aReFireThatChangesNoCountIsTheOnlyWindowEmittedAgain() throws Exception {
+    try (var h = harness(CorrelateScope.Side.TARGET, 5 * MINUTE)) {
+      h.processElement(window("p1", "web", 0, true), T0 + MINUTE - 1);
+      h.processElement(window("p2", "web", 0, true), T0 + MINUTE - 1);
+      h.processWatermark(new Watermark(T0 + MINUTE - 1));
+      assertThat(h.extractOutputValues()).hasSize(2);
+      h.processWatermark(new Watermark(T0 + MINUTE + 20_000));
+      // p2 re-fired, still degraded: p1's counts stand
+      h.processElement(window("p2", "web", 0, true), T0 + MINUTE - 1);
+      assertThat(h.extractOutputValues()).hasSize(3);
+      assertThat(h.extractOutputValues().get(2).aggregate().probeId()).isEqualTo("p2");
+      assertThat(h.extractOutputValues().get(2).degradedProbes()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aReFireThatIsNoLongerDegradedNarrowsTheScopeOfTheOthers() throws Exception {
+    try (var h = harness(CorrelateScope.Side.PROBE, 5 * MINUTE)) {
+      h.processElement(window("home", "web", 0, true), T0 + MINUTE - 1);
+      h.processElement(window("home", "api", 0, true), T0 + MINUTE - 1);
+      h.processElement(window("home", "db", 0, false), T0 + MINUTE - 1);
+      h.processWatermark(new Watermark(T0 + MINUTE - 1));
+      assertThat(byPair(h.extractOutputValues()).get("home/web").scope())
+          .isEqualTo(DiagnosedWindow.SCOPE_PROBE);
+      h.processWatermark(new Watermark(T0 + MINUTE + 20_000));
+      // the rest of api's window came late and it looks normal after all
+      h.processElement(window("home", "api", 0, false), T0 + MINUTE - 1);
+      List<DiagnosedWindow> again =
+          h.extractOutputValues().subList(3, h.extractOutputValues().size());
+      assertThat(again).hasSize(2);
+      assertThat(byPair(again).get("home/api").scope()).isNull();
+      DiagnosedWindow web = byPair(again).get("home/web");
+      assertThat(web.scope()).isEqualTo(DiagnosedWindow.SCOPE_PAIR);
+      assertThat(web.degradedTargets()).isEqualTo(1);
+      assertThat(web.reason()).endsWith("; this pair only");
+      // a later re-fire of db changes nothing for api, which is no longer kept as degraded
+      h.processElement(window("home", "db", 0, false), T0 + MINUTE - 1);
+      assertThat(h.extractOutputValues()).hasSize(6);
     }
   }
 

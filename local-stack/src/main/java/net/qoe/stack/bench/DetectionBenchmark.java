@@ -12,11 +12,15 @@ import java.util.Set;
 import net.qoe.job.baseline.BaselinePolicy;
 import net.qoe.job.baseline.ScoredWindow;
 import net.qoe.job.baseline.SeriesBaselines;
+import net.qoe.job.config.JobConfig;
 import net.qoe.job.diagnosis.Diagnoser;
 import net.qoe.job.diagnosis.Diagnosis;
+import net.qoe.job.escalation.AutoPerfConfig;
 import net.qoe.job.window.SeriesAccumulator;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.kafka.message.Measurement;
+import net.qoe.probe.config.ProbeConfig;
+import net.qoe.probe.config.TestSpec;
 
 /**
  * How well baselines and diagnosis find known faults. Simulates four weeks of 1-minute windows per
@@ -25,7 +29,12 @@ import net.qoe.kafka.message.Measurement;
  * diagnoser). Prints the share of faults detected within 2 windows and the delay, false alarms per
  * series-week on fault-free stretches, and the share labelled right.
  *
- * <p>Arguments: {@code --series-per-fault N --weeks W --runs-per-window R --seed S}.
+ * <p>Arguments: {@code --series-per-fault N --weeks W --runs-per-window R --packets-per-run P
+ * --band B --seed S}; the band is the job's {@code --baseline-band}, by default its default. By
+ * default a series runs as often as a probe's test by default ({@link
+ * ProbeConfig#DEFAULT_INTERVAL_S}: two runs a minute) and a network run sends as many packets as
+ * the probe's udp test by default ({@link TestSpec#DEFAULT_PACKETS}), so that the benchmark
+ * measures the product as it ships.
  */
 public final class DetectionBenchmark {
 
@@ -61,10 +70,19 @@ public final class DetectionBenchmark {
     }
     int perFault = Integer.parseInt(a.getOrDefault("series-per-fault", "8"));
     int weeks = Integer.parseInt(a.getOrDefault("weeks", "4"));
-    int runs = Integer.parseInt(a.getOrDefault("runs-per-window", "2"));
+    int runs =
+        Integer.parseInt(
+            a.getOrDefault(
+                "runs-per-window", Long.toString(Math.round(60 / ProbeConfig.DEFAULT_INTERVAL_S))));
+    int packets =
+        Integer.parseInt(
+            a.getOrDefault("packets-per-run", Integer.toString(TestSpec.DEFAULT_PACKETS)));
     long seed = Long.parseLong(a.getOrDefault("seed", "7"));
-    BaselinePolicy policy = BaselinePolicy.defaults();
-    Diagnoser diagnoser = new Diagnoser(policy.anomalyScore(), 7);
+    double band =
+        Double.parseDouble(a.getOrDefault("band", JobConfig.Option.BASELINE_BAND.defaultValue));
+    BaselinePolicy policy = BaselinePolicy.defaults().withBand(band);
+    Diagnoser diagnoser =
+        new Diagnoser(policy.anomalyScore(), AutoPerfConfig.defaults().sslExpiryDays());
 
     int windows = weeks * 7 * 24 * 60;
     Map<Fault, int[]> detected = new EnumMap<>(Fault.class);
@@ -82,7 +100,7 @@ public final class DetectionBenchmark {
     for (Fault fault : Fault.values()) {
       for (int s = 0; s < perFault; s++, seriesIndex++) {
         Random random = new Random(seed * 1000 + seriesIndex);
-        Simulator sim = new Simulator(fault.onHttp(), random, "series-" + seriesIndex);
+        Simulator sim = new Simulator(fault.onHttp(), random, "series-" + seriesIndex, packets);
         List<Injected> faults = schedule(fault, windows, random);
         SeriesBaselines.Baselines baselines = new SeriesBaselines.Baselines();
         String[] labels = new String[windows];
@@ -140,11 +158,12 @@ public final class DetectionBenchmark {
     double seconds = (System.nanoTime() - t0) / 1e9;
     System.out.printf(
         Locale.ROOT,
-        "detection benchmark: %d series x %d weeks of 1-minute windows (%,d windows, %d runs each) in %.1f s%n",
+        "detection benchmark: %d series x %d weeks of 1-minute windows (%,d windows, %d runs each, %d packets per net run) in %.1f s%n",
         seriesIndex,
         weeks,
         windowCount,
         runs,
+        packets,
         seconds);
     int allFaults = 0, allDetected = 0, allLabelled = 0;
     System.out.println("fault              faults  detected<=2w  mean delay  right label");
@@ -235,12 +254,14 @@ public final class DetectionBenchmark {
     private final Random r;
     private final String target;
     private final double base;
+    private final int packets;
     private long event;
 
-    Simulator(boolean http, Random r, String target) {
+    Simulator(boolean http, Random r, String target, int packets) {
       this.http = http;
       this.r = r;
       this.target = target;
+      this.packets = packets;
       this.base = http ? 30 + 40 * r.nextDouble() : 10 + 30 * r.nextDouble();
     }
 
@@ -302,7 +323,7 @@ public final class DetectionBenchmark {
           base * s * (fault == Fault.LATENCY_X2 ? 2 : 1) + (fault == Fault.PATH_CHANGE ? 3 : 0);
       double jitter = fault == Fault.JITTER_50MS ? 50 : 0.6;
       double lossP = 0.002 + (fault == Fault.LOSS_5PCT ? 0.05 : 0);
-      Double[] rtts = new Double[20];
+      Double[] rtts = new Double[packets];
       int received = 0;
       for (int p = 0; p < rtts.length; p++) {
         if (r.nextDouble() < lossP) {

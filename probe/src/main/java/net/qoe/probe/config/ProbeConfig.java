@@ -694,10 +694,13 @@ public record ProbeConfig(
       case TestSpec.UDP -> {
         int port =
             spec.port() != null ? spec.port() : t.port() != null ? t.port() : DEFAULT_UDP_PORT;
-        int packets = Objects.requireNonNullElse(spec.packets(), TestSpec.DEFAULT_PACKETS);
         int gap =
             Objects.requireNonNullElse(
                 spec.packetIntervalMs(), TestSpec.DEFAULT_PACKET_INTERVAL_MS);
+        int packets =
+            spec.packets() != null
+                ? spec.packets()
+                : defaultPackets(spec.timeoutMs(), gap, spec.replyTimeoutMs());
         // By default wait up to a second for replies, less when the timeout leaves less room.
         long room = spec.timeoutMs() - (long) (packets - 1) * gap;
         int replyWait =
@@ -751,6 +754,23 @@ public record ProbeConfig(
               Objects.requireNonNullElse(spec.packets(), TestSpec.DEFAULT_EXTENDED_PING_PACKETS));
       default -> spec;
     };
+  }
+
+  /**
+   * The packets of a udp run that sets none: {@link TestSpec#DEFAULT_PACKETS}, or fewer when a
+   * short timeout could not hold them and still leave the replies to the last packet their wait
+   * (the given reply timeout, else up to a second and at most half of the timeout).
+   */
+  static int defaultPackets(int timeoutMs, int gapMs, Integer replyTimeoutMs) {
+    if (gapMs <= 0) {
+      return TestSpec.DEFAULT_PACKETS;
+    }
+    long replyWait =
+        replyTimeoutMs != null
+            ? replyTimeoutMs
+            : Math.min(TestSpec.DEFAULT_REPLY_TIMEOUT_MS, timeoutMs / 2);
+    long fit = 1 + (timeoutMs - replyWait) / gapMs;
+    return (int) Math.max(1, Math.min(TestSpec.DEFAULT_PACKETS, fit));
   }
 
   /** A URL fit for an error message: the value of a password parameter is left out. */

@@ -53,7 +53,7 @@ class ProbeConfigTest {
 
     TestSpec udp = config.target("responder-1").tests().get(0);
     assertThat(udp.port()).isEqualTo(2000);
-    assertThat(udp.packets()).isEqualTo(10);
+    assertThat(udp.packets()).isEqualTo(50);
     assertThat(udp.packetIntervalMs()).isEqualTo(20);
     assertThat(udp.replyTimeoutMs()).isEqualTo(1000);
   }
@@ -196,6 +196,50 @@ class ProbeConfigTest {
                     .asString()
                     .startsWith("targets[0].tests[0]: sending 50 packets 100 ms apart")
                     .contains("more than timeout_ms (3000)"));
+  }
+
+  @Test
+  void aUdpTestThatSetsNoPacketCountSendsFiftyPacketsWithinItsTimeout() {
+    TestSpec udp = ProbeConfig.fromYaml(MINIMAL).build().targets().get(0).tests().get(0);
+
+    assertThat(udp.packets()).isEqualTo(TestSpec.DEFAULT_PACKETS).isEqualTo(50);
+    assertThat(udp.packetIntervalMs()).isEqualTo(20);
+    assertThat(udp.replyTimeoutMs()).isEqualTo(1000);
+    // 49 gaps of 20 ms and a second for the last replies: about 2 s of the 5 s default timeout
+    assertThat((udp.packets() - 1) * udp.packetIntervalMs() + (long) udp.replyTimeoutMs())
+        .isLessThanOrEqualTo(udp.timeout().toMillis())
+        .isEqualTo(1980);
+  }
+
+  @Test
+  void aShortTimeoutSendsFewerDefaultPacketsRatherThanCutTheReplyWait() {
+    String yaml =
+        """
+        probe_id: probe-a
+        targets:
+          - host: 127.0.0.1
+            port: 2000
+            tests:
+              - {type: udp, timeout_ms: 1000}
+              - {type: udp, timeout_ms: 1000, reply_timeout_ms: 800}
+              - {type: udp, timeout_ms: 1000, packets: 40}
+              - {type: udp, timeout_ms: 3000, packet_interval_ms: 0}
+        """;
+
+    List<TestSpec> tests = ProbeConfig.fromYaml(yaml).build().targets().get(0).tests();
+
+    // half the timeout for the replies, the other half holds 26 packets 20 ms apart
+    assertThat(tests.get(0).packets()).isEqualTo(26);
+    assertThat(tests.get(0).replyTimeoutMs()).isEqualTo(500);
+    // a given reply wait is kept whole: 200 ms hold 11 packets
+    assertThat(tests.get(1).packets()).isEqualTo(11);
+    assertThat(tests.get(1).replyTimeoutMs()).isEqualTo(800);
+    // a given packet count is what the user asked for; the reply wait gets what is left
+    assertThat(tests.get(2).packets()).isEqualTo(40);
+    assertThat(tests.get(2).replyTimeoutMs()).isEqualTo(220);
+    // packets sent back to back take no time
+    assertThat(tests.get(3).packets()).isEqualTo(50);
+    assertThat(tests.get(3).replyTimeoutMs()).isEqualTo(1000);
   }
 
   @Test

@@ -19,6 +19,7 @@ import net.qoe.kafka.embedded.EmbeddedKafka;
 import net.qoe.kafka.message.Measurement;
 import net.qoe.kafka.serde.MalformedMessageException;
 import net.qoe.kafka.serde.MessageSerde;
+import net.qoe.probe.config.TestSpec;
 import net.qoe.probe.responder.DelayHttpServer;
 import net.qoe.probe.responder.Responder;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -29,10 +30,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The probe's footprint on its host: the shaded probe jar runs as its own process, exactly as a
- * user starts it, against N local targets with the tier-1 tests (http, tcp, udp with 10 packets)
- * every interval, publishing to an embedded broker. Its resident memory and CPU time are read from
- * {@code /proc} once a second after a warm-up, and every measurement it published is counted, so
- * the figures belong to a probe that really did its work.
+ * user starts it, against N local targets with the tier-1 tests (http, tcp, udp with the default
+ * packet count) every interval, publishing to an embedded broker. Its resident memory and CPU time
+ * are read from {@code /proc} once a second after a warm-up, and every measurement it published is
+ * counted, so the figures belong to a probe that really did its work.
  *
  * <pre>
  * ./mvnw -Pbench verify -Dbench.main=net.qoe.stack.bench.FootprintBenchmark \
@@ -86,9 +87,16 @@ public final class FootprintBenchmark {
       cmd.addAll(Arrays.asList(jvmOpts.trim().split("[\\s,]+")));
       cmd.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString()));
       System.out.printf(
-          "probe: %d targets x 3 tier-1 tests (http, tcp, udp x10 packets) every %d s;"
+          "probe: %d targets x 3 tier-1 tests (http, tcp, udp x"
+              + TestSpec.DEFAULT_PACKETS
+              + " packets) every %d s;"
               + " warm-up %d s, measured %d s%n  MALLOC_ARENA_MAX=%s %s%n",
-          targets, interval, warmup, duration, MALLOC_ARENA_MAX, String.join(" ", cmd));
+          targets,
+          interval,
+          warmup,
+          duration,
+          MALLOC_ARENA_MAX,
+          String.join(" ", cmd));
       ProcessBuilder builder =
           new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
       // As the README starts a probe: glibc's per-thread malloc arenas held several MB for nothing.
@@ -136,7 +144,9 @@ public final class FootprintBenchmark {
     y.append("probe_id: footprint\n");
     y.append("kafka: {bootstrap_servers: \"").append(bootstrap).append("\"}\n");
     y.append("defaults: {interval_s: ").append(interval).append(", timeout_ms: 5000}\n");
-    y.append("concurrency: 4\n");
+    // A udp run holds its worker while it sends its packets 20 ms apart (about 1 s for the default
+    // 50): 50 targets every 10 s keep five workers busy with udp alone, so four would fall behind.
+    y.append("concurrency: 8\n");
     y.append("targets:\n");
     for (int i = 0; i < targets; i++) {
       y.append("  - name: target-").append(i).append('\n');
@@ -148,7 +158,7 @@ public final class FootprintBenchmark {
           .append(i)
           .append("\"}\n");
       y.append("      - {type: tcp, port: ").append(httpPort).append("}\n");
-      y.append("      - {type: udp, port: ").append(udpPort).append(", packets: 10}\n");
+      y.append("      - {type: udp, port: ").append(udpPort).append("}\n");
     }
     return y.toString();
   }

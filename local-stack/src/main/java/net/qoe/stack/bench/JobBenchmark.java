@@ -157,6 +157,7 @@ public final class JobBenchmark {
     double jobS = (System.nanoTime() - j0) / 1e9;
     double cpuS = (processCpuNanos() - cpu0) / 1e9;
     Map<String, Double> cpuByThreads = threadCpu.stop();
+    Map<String, Double> cpuByJvmThreads = threadCpu.jvmThreads();
     long rows =
         count(db, "SELECT coalesce(sum(count), 0) FROM agg_1m WHERE probe_id LIKE 'bench-%'");
     System.out.printf(
@@ -192,6 +193,12 @@ public final class JobBenchmark {
             * 1e6
             / n,
         (cpuS - javaThreads) * 1e6 / n);
+    if (!cpuByJvmThreads.isEmpty()) {
+      StringBuilder jvm = new StringBuilder("  of which (from /proc):");
+      cpuByJvmThreads.forEach(
+          (k, v) -> jvm.append(String.format(Locale.ROOT, " %s %.1f µs;", k, v * 1e6 / n)));
+      System.out.println(jvm);
+    }
   }
 
   /**

@@ -1,8 +1,11 @@
 package net.qoe.stack.bench;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,6 +26,8 @@ final class ThreadCpu implements AutoCloseable {
   private final Map<Long, String> names = new HashMap<>();
   private final Thread sampler;
   private volatile boolean running = true;
+
+  private final Map<String, Long> procStart = procTicks();
 
   private ThreadCpu() {
     sample(true);
@@ -86,6 +91,70 @@ final class ThreadCpu implements AutoCloseable {
         .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
         .forEach(e -> sorted.put(e.getKey(), e.getValue()));
     return sorted;
+  }
+
+  /**
+   * CPU seconds since {@link #start} of the JVM's own threads (GC, JIT compilers, VM thread and the
+   * like) by group, from {@code /proc/self/task} (10 ms resolution); empty where there is no {@code
+   * /proc}.
+   */
+  Map<String, Double> jvmThreads() {
+    Map<String, Long> now = procTicks();
+    Map<String, Double> byGroup = new HashMap<>();
+    for (Map.Entry<String, Long> e : now.entrySet()) {
+      String[] tidAndName = e.getKey().split(" ", 2);
+      String name = tidAndName[1];
+      if (!isJvmInternal(name)) {
+        continue;
+      }
+      long ticks = e.getValue() - procStart.getOrDefault(e.getKey(), 0L);
+      byGroup.merge(group(name), ticks / 100.0, Double::sum);
+    }
+    Map<String, Double> sorted = new LinkedHashMap<>();
+    byGroup.entrySet().stream()
+        .filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+    return sorted;
+  }
+
+  private static boolean isJvmInternal(String name) {
+    return name.startsWith("GC Thread")
+        || name.startsWith("G1 ")
+        || name.startsWith("C1 Compiler")
+        || name.startsWith("C2 Compiler")
+        || name.startsWith("VM Thread")
+        || name.startsWith("VM Periodic")
+        || name.startsWith("Sweeper")
+        || name.startsWith("JFR ");
+  }
+
+  /** "tid name" to user + system ticks of every thread of this process. */
+  private static Map<String, Long> procTicks() {
+    Map<String, Long> ticks = new HashMap<>();
+    Path tasks = Path.of("/proc/self/task");
+    if (!Files.isDirectory(tasks)) {
+      return ticks;
+    }
+    try (var dirs = Files.list(tasks)) {
+      for (Path task : (Iterable<Path>) dirs::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          // pid (comm) state ...: comm may hold spaces and parentheses, so split after the last ')'
+          int open = stat.indexOf('(');
+          int close = stat.lastIndexOf(')');
+          String name = stat.substring(open + 1, close);
+          String[] f = stat.substring(close + 2).split(" ");
+          long t = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+          ticks.put(task.getFileName() + " " + name, t);
+        } catch (IOException | RuntimeException e) {
+          // the thread ended while we read it
+        }
+      }
+    } catch (IOException e) {
+      return ticks;
+    }
+    return ticks;
   }
 
   @Override

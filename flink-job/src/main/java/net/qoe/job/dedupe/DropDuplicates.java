@@ -151,6 +151,46 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
     return true;
   }
 
+  // the bits read by the last successful readCanonicalUuid (one task thread per instance)
+  private transient long uuidHigh;
+  private transient long uuidLow;
+
+  /**
+   * {@link #isCanonicalUuid} and, when it is, its bits into {@link #uuidHigh} and {@link #uuidLow}:
+   * one pass over the characters instead of a check and then a parse.
+   */
+  private boolean readCanonicalUuid(String id) {
+    if (id.length() != 36) {
+      return false;
+    }
+    long high = 0;
+    long low = 0;
+    for (int i = 0; i < 36; i++) {
+      char c = id.charAt(i);
+      int digit;
+      if (i == 8 || i == 13 || i == 18 || i == 23) {
+        if (c != '-') {
+          return false;
+        }
+        continue;
+      } else if (c >= '0' && c <= '9') {
+        digit = c - '0';
+      } else if (c >= 'a' && c <= 'f') {
+        digit = c - 'a' + 10;
+      } else {
+        return false;
+      }
+      if (i < 18) {
+        high = high << 4 | digit;
+      } else {
+        low = low << 4 | digit;
+      }
+    }
+    uuidHigh = high;
+    uuidLow = low;
+    return true;
+  }
+
   /** The hex digits of up to three ranges of {@code s}, read as one number. */
   private static long hexBits(
       String s, int from1, int to1, int from2, int to2, int from3, int to3) {
@@ -210,9 +250,9 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
     String id = m.eventId();
     long high;
     long low;
-    if (isCanonicalUuid(id)) {
-      high = highBits(id);
-      low = lowBits(id);
+    if (readCanonicalUuid(id)) {
+      high = uuidHigh;
+      low = uuidLow;
     } else {
       UUID uuid = hashed(id);
       high = uuid.getMostSignificantBits();

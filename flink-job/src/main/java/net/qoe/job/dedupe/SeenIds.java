@@ -12,13 +12,14 @@ import org.apache.flink.core.memory.DataOutputView;
 /**
  * The event ids one series has seen, each with the time (processing time) it expires: a hash table
  * of 128-bit ids in one {@code long[]} (id high bits, low bits, expiry per slot; open addressing,
- * linear probing, at most three quarters full).
+ * linear probing, at most half full: most lookups are of new ids, and an unsuccessful search in a
+ * fuller table probes several slots).
  *
  * <p>It replaces a map state of boxed ids, which cost five objects and about 130 bytes of heap per
  * id, all of them surviving into the old generation and copied by every young collection on the
- * way; here an id is 24 bytes of one array. Expired ids stay until {@link #removeExpired} rebuilds
- * the table (like the map's entries stayed until the cleanup timer), but an id that is looked up
- * after it expired is no longer a duplicate.
+ * way; here an id is 24 bytes of one array (48 to 96 with the free slots). Expired ids stay until
+ * {@link #removeExpired} rebuilds the table (like the map's entries stayed until the cleanup
+ * timer), but an id that is looked up after it expired is no longer a duplicate.
  *
  * <p>Mutable. On the heap state backend the object in the state is the one updated in place (Flink
  * copies it with {@link Serializer#copy} before a checkpoint could see a change); it is only used
@@ -104,7 +105,7 @@ public final class SeenIds {
     }
     int at = find(high, low);
     if (table[at + 2] == FREE) {
-      if ((size + 1) * 4L > slots() * 3L) {
+      if ((size + 1) * 2L > slots()) {
         grow();
         at = find(high, low);
       }
@@ -262,10 +263,10 @@ public final class SeenIds {
     }
   }
 
-  /** The smallest table that holds {@code ids} at most three quarters full. */
+  /** The smallest table that holds {@code ids} at most half full. */
   static int slotsFor(int ids) {
     int slots = MIN_SLOTS;
-    while (ids * 4L > slots * 3L) {
+    while (ids * 2L > slots) {
       slots *= 2;
     }
     return slots;

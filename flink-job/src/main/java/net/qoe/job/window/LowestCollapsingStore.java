@@ -19,9 +19,10 @@ import java.util.NoSuchElementException;
  * <p>The library's dense store starts with 64 bins around the first value and, whenever a value
  * falls outside its array, shifts every bin to re-centre the range (and grows in steps of 64): a
  * window's sketch of a few dozen values re-centres many times, which was the largest single item in
- * the job's profile. This store starts with {@value #INITIAL_BINS} bins (a factor of about 3.6
- * either side of the first value at 1 % accuracy), doubles with half the range again as headroom
- * when it must move, and so moves its bins a few times in a sketch's life at most.
+ * the job's profile. This store starts with {@value #INITIAL_BINS} bins (a factor of about 1.4
+ * either side of the first value at 1 % accuracy; the many sketches of a single value stay that
+ * small), doubles with half the range again as headroom when it must move, and so moves its bins a
+ * few times in a sketch's life at most.
  *
  * <p>Collapsing is left to the library: once the bins would span more than {@code maxNumBins}
  * indices (17 orders of magnitude at 1 %; not reached by real durations), the bins are handed to a
@@ -34,7 +35,7 @@ import java.util.NoSuchElementException;
  */
 final class LowestCollapsingStore implements Store {
 
-  static final int INITIAL_BINS = 128;
+  static final int INITIAL_BINS = 32;
 
   private final int maxNumBins;
 

@@ -131,9 +131,8 @@ public final class SeriesAccumulator {
       errorsByStage.merge(stage, 1L, Long::sum);
     }
     // A run that failed in a later stage still carries the timings of the stages that worked.
-    for (Map.Entry<String, Double> e : m.metrics().entrySet()) {
-      observe(e.getKey(), e.getValue());
-    }
+    // forEach, not the entry set: an unmodifiable map's entry iterator wraps every entry
+    m.metrics().forEach(this::observe);
     addPackets(m);
   }
 

@@ -685,6 +685,28 @@ public final class JobBenchmark {
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(p)) {
       new TopicCreator(admin, (short) 1).ensure(List.of(spec));
+      // Producing before every partition has its leader got NOT_LEADER_OR_FOLLOWER and then, on
+      // the idempotent producer's retry, OUT_OF_ORDER_SEQUENCE_NUMBER: records lost from the fill
+      // and a plain consumer waiting out its deadline for them. Wait for the leaders first.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline) {
+        try {
+          var description =
+              admin.describeTopics(List.of(spec.name())).allTopicNames().get().get(spec.name());
+          if (description.partitions().stream()
+              .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty())) {
+            return;
+          }
+        } catch (Exception e) {
+          // not visible yet
+        }
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+      throw new IllegalStateException(
+          "partitions of " + spec.name() + " have no leader after 30 s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 

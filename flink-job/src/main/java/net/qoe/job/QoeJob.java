@@ -241,7 +241,7 @@ public final class QoeJob {
     DataStream<Measurement> unique =
         measurements
             .keyBy(DropDuplicates::keyOf, DropDuplicates.KEY_TYPE)
-            .process(new DropDuplicates(config.dedupeTtl()))
+            .process(DropDuplicates.forStateBackend(config.dedupeTtl(), config.stateBackend()))
             .returns(MessageTypes.MEASUREMENT)
             .name("drop duplicate event ids")
             .uid("dedupe-by-series");

@@ -10,6 +10,8 @@ import net.qoe.kafka.message.Measurement;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
@@ -24,10 +26,15 @@ import org.apache.flink.util.Collector;
  *
  * <p>It runs keyed by series ({@link #keyOf}, the same key as the windows): an event id always
  * belongs to one series (a retry or replay resends the same measurement), so the ids seen are kept
- * per series in a map state with the time each one expires; one processing-time timer per series at
- * a time forgets the expired ones. (Flink's state TTL on the map state did the same job, but the
- * benchmark spent almost three times the CPU per measurement with it.) The windows downstream reuse
- * this partitioning ({@code DataStreamUtils.reinterpretAsKeyedStream}) instead of shuffling every
+ * per series with the time each one expires; one processing-time timer per series at a time forgets
+ * the expired ones. (Flink's state TTL on a map state did the same job, but the benchmark spent
+ * almost three times the CPU per measurement with it.) On the heap state backend the ids of a
+ * series are one {@link SeenIds} table (24 bytes per id, updated in place); on RocksDB they are a
+ * map state with one entry per id, so that each new id writes only itself. A table picks up the
+ * map's entries the first time its series is seen, so state written by the map layout (an earlier
+ * job version, or RocksDB) keeps its ids; the other way round, moving heap state to RocksDB through
+ * a savepoint, the ids remembered so far are not carried over. The windows downstream reuse this
+ * partitioning ({@code DataStreamUtils.reinterpretAsKeyedStream}) instead of shuffling every
  * measurement a second time.
  *
  * <p>Duplicates are counted ("duplicates") but not sent to the dead-letter topic: they are not bad
@@ -45,13 +52,37 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
 
   private final Duration ttl;
 
-  /** Per series: the ids seen within the TTL and when (processing time) each expires. */
+  /** Whether the ids are kept in one {@link SeenIds} per series (heap) or one entry each. */
+  private final boolean compact;
+
+  /**
+   * Per series: the ids seen within the TTL and when (processing time) each expires, one map entry
+   * per id (the RocksDB layout; on the heap, state from before {@link #seenIds} to be adopted).
+   */
   private transient MapState<Tuple2<Long, Long>, Long> seen;
+
+  /** Per series, on the heap backend: the same in one compact table. */
+  private transient ValueState<SeenIds> seenIds;
 
   private transient Counter duplicates;
 
+  /** Dedupe for the heap state backend: the ids of a series in one {@link SeenIds} table. */
   public DropDuplicates(Duration ttl) {
+    this(ttl, true);
+  }
+
+  private DropDuplicates(Duration ttl, boolean compact) {
     this.ttl = ttl;
+    this.compact = compact;
+  }
+
+  /**
+   * Dedupe laid out for the state backend: on the heap ({@code hashmap}) one compact table per
+   * series, updated in place; on RocksDB one map entry per id, so that remembering an id writes
+   * that id and not the series' whole table.
+   */
+  public static DropDuplicates forStateBackend(Duration ttl, String stateBackend) {
+    return new DropDuplicates(ttl, !"rocksdb".equals(stateBackend));
   }
 
   /** The type of {@link #keyOf}. */
@@ -78,21 +109,103 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
    */
   public static Tuple2<Long, Long> eventIdOf(Measurement m) {
     String id = m.eventId();
-    UUID uuid = null;
-    if (id.length() == 36) {
-      try {
-        uuid = UUID.fromString(id);
-        if (!uuid.toString().equals(id)) {
-          uuid = null; // upper case or otherwise not canonical: hash it like any other id
-        }
-      } catch (IllegalArgumentException e) {
-        uuid = null;
+    if (isCanonicalUuid(id)) {
+      return Tuple2.of(highBits(id), lowBits(id));
+    }
+    UUID uuid = hashed(id);
+    return Tuple2.of(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits());
+  }
+
+  private static UUID hashed(String id) {
+    return UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static long highBits(String canonicalUuid) {
+    return hexBits(canonicalUuid, 0, 8, 9, 13, 14, 18);
+  }
+
+  private static long lowBits(String canonicalUuid) {
+    return hexBits(canonicalUuid, 19, 23, 24, 36, 36, 36);
+  }
+
+  /**
+   * Whether {@code id} is a UUID exactly as {@link UUID#toString} writes it: 36 characters, dashes
+   * at 8, 13, 18 and 23, lower-case hex digits elsewhere. Those are the ids whose bits are taken as
+   * they are (the same ones {@code UUID.fromString(id).toString().equals(id)} accepts, without
+   * parsing and printing each id).
+   */
+  static boolean isCanonicalUuid(String id) {
+    if (id.length() != 36) {
+      return false;
+    }
+    for (int i = 0; i < 36; i++) {
+      char c = id.charAt(i);
+      boolean ok =
+          (i == 8 || i == 13 || i == 18 || i == 23)
+              ? c == '-'
+              : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      if (!ok) {
+        return false;
       }
     }
-    if (uuid == null) {
-      uuid = UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.UTF_8));
+    return true;
+  }
+
+  // the bits read by the last successful readCanonicalUuid (one task thread per instance)
+  private transient long uuidHigh;
+  private transient long uuidLow;
+
+  /**
+   * {@link #isCanonicalUuid} and, when it is, its bits into {@link #uuidHigh} and {@link #uuidLow}:
+   * one pass over the characters instead of a check and then a parse.
+   */
+  private boolean readCanonicalUuid(String id) {
+    if (id.length() != 36) {
+      return false;
     }
-    return Tuple2.of(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits());
+    long high = 0;
+    long low = 0;
+    for (int i = 0; i < 36; i++) {
+      char c = id.charAt(i);
+      int digit;
+      if (i == 8 || i == 13 || i == 18 || i == 23) {
+        if (c != '-') {
+          return false;
+        }
+        continue;
+      } else if (c >= '0' && c <= '9') {
+        digit = c - '0';
+      } else if (c >= 'a' && c <= 'f') {
+        digit = c - 'a' + 10;
+      } else {
+        return false;
+      }
+      if (i < 18) {
+        high = high << 4 | digit;
+      } else {
+        low = low << 4 | digit;
+      }
+    }
+    uuidHigh = high;
+    uuidLow = low;
+    return true;
+  }
+
+  /** The hex digits of up to three ranges of {@code s}, read as one number. */
+  private static long hexBits(
+      String s, int from1, int to1, int from2, int to2, int from3, int to3) {
+    long bits = 0;
+    bits = hexBits(bits, s, from1, to1);
+    bits = hexBits(bits, s, from2, to2);
+    return hexBits(bits, s, from3, to3);
+  }
+
+  private static long hexBits(long bits, String s, int from, int to) {
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      bits = bits << 4 | (c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    return bits;
   }
 
   @Override
@@ -100,12 +213,19 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
     seen =
         getRuntimeContext()
             .getMapState(new MapStateDescriptor<>("seen-event-ids", EVENT_ID_TYPE, Types.LONG));
+    if (compact) {
+      seenIds = getRuntimeContext().getState(new ValueStateDescriptor<>("seen-ids", SeenIds.TYPE));
+    }
     duplicates = getRuntimeContext().getMetricGroup().counter("duplicates");
   }
 
   @Override
   public void processElement(Measurement m, Context ctx, Collector<Measurement> out)
       throws Exception {
+    if (compact) {
+      processCompact(m, ctx, out);
+      return;
+    }
     long now = ctx.timerService().currentProcessingTime();
     Tuple2<Long, Long> id = eventIdOf(m);
     Long expiry = seen.get(id);
@@ -123,10 +243,69 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
     out.collect(m);
   }
 
+  /** {@link #processElement} on one {@link SeenIds} per series, with the same outcome. */
+  private void processCompact(Measurement m, Context ctx, Collector<Measurement> out)
+      throws Exception {
+    long now = ctx.timerService().currentProcessingTime();
+    String id = m.eventId();
+    long high;
+    long low;
+    if (readCanonicalUuid(id)) {
+      high = uuidHigh;
+      low = uuidLow;
+    } else {
+      UUID uuid = hashed(id);
+      high = uuid.getMostSignificantBits();
+      low = uuid.getLeastSignificantBits();
+    }
+    SeenIds ids = currentSeenIds();
+    if (ids != null && ids.expiryOf(high, low) > now) {
+      duplicates.inc();
+      return;
+    }
+    // an empty table has no cleanup pending: this id schedules the next one
+    boolean schedule = ids == null || ids.isEmpty();
+    long expiresAt = now + ttl.toMillis();
+    if (ids == null) {
+      ids = new SeenIds();
+      ids.put(high, low, expiresAt);
+      seenIds.update(ids);
+    } else {
+      ids.put(high, low, expiresAt); // in place: the heap backend holds this very object
+    }
+    if (schedule) {
+      scheduleCleanup(ctx.timerService(), expiresAt);
+    }
+    out.collect(m);
+  }
+
+  /**
+   * The series' table; null when it has none. Ids kept one entry each (state from a job version
+   * before the table, or moved over from RocksDB) are taken into the table the first time the
+   * series is seen, with their expiry; their cleanup timer is already registered.
+   */
+  private SeenIds currentSeenIds() throws Exception {
+    SeenIds ids = seenIds.value();
+    if (ids != null || seen.isEmpty()) {
+      return ids;
+    }
+    ids = new SeenIds();
+    for (Map.Entry<Tuple2<Long, Long>, Long> e : seen.entries()) {
+      ids.put(e.getKey().f0, e.getKey().f1, e.getValue());
+    }
+    seen.clear();
+    seenIds.update(ids);
+    return ids;
+  }
+
   /** Forgets the series' expired ids and schedules the next cleanup while any are left. */
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Measurement> out)
       throws Exception {
+    if (compact) {
+      onTimerCompact(ctx);
+      return;
+    }
     long now = ctx.timerService().currentProcessingTime();
     long next = Long.MAX_VALUE;
     Iterator<Map.Entry<Tuple2<Long, Long>, Long>> it = seen.iterator();
@@ -140,6 +319,19 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
     }
     if (next == Long.MAX_VALUE) {
       seen.clear(); // no empty map left behind for a series that has gone quiet
+    } else {
+      scheduleCleanup(ctx.timerService(), next);
+    }
+  }
+
+  private void onTimerCompact(OnTimerContext ctx) throws Exception {
+    SeenIds ids = currentSeenIds();
+    if (ids == null) {
+      return;
+    }
+    long next = ids.removeExpired(ctx.timerService().currentProcessingTime());
+    if (next == Long.MAX_VALUE) {
+      seenIds.clear(); // nothing left behind for a series that has gone quiet
     } else {
       scheduleCleanup(ctx.timerService(), next);
     }

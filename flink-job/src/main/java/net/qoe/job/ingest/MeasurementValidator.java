@@ -56,19 +56,17 @@ public final class MeasurementValidator {
       return violation("ts-too-old", "ts_ms = %d is before 2000-01-01", m.tsMs());
     }
     for (Map.Entry<String, Double> e : m.metrics().entrySet()) {
-      String field = "metrics." + e.getKey();
       Double v = e.getValue();
       if (v == null) {
         continue;
       }
+      // field names are built only for a violation: this runs for every value of every record
       if (!Double.isFinite(v)) {
-        return violation("non-finite-value", "%s = %s is not a finite number", field, v);
+        return violation(
+            "non-finite-value", "%s = %s is not a finite number", "metrics." + e.getKey(), v);
       }
-      if (e.getKey().endsWith("_ms")) {
-        Optional<Violation> bad = checkDuration(field, v);
-        if (bad.isPresent()) {
-          return bad;
-        }
+      if (e.getKey().endsWith("_ms") && !isPlausibleDuration(v)) {
+        return checkDuration("metrics." + e.getKey(), v);
       }
     }
     List<Double> rtts = m.rttMs();
@@ -78,9 +76,8 @@ public final class MeasurementValidator {
         if (rtt == null) {
           continue;
         }
-        Optional<Violation> bad = checkDuration("rtt_ms[" + i + "]", rtt);
-        if (bad.isPresent()) {
-          return bad;
+        if (!isPlausibleDuration(rtt)) {
+          return checkDuration("rtt_ms[" + i + "]", rtt);
         }
       }
     }
@@ -104,6 +101,11 @@ public final class MeasurementValidator {
           sent);
     }
     return Optional.empty();
+  }
+
+  /** Whether {@link #checkDuration} finds nothing wrong with {@code v}. */
+  private static boolean isPlausibleDuration(double v) {
+    return Double.isFinite(v) && v >= 0 && v <= MAX_DURATION_MS;
   }
 
   private static Optional<Violation> checkDuration(String field, double v) {

@@ -131,9 +131,8 @@ public final class SeriesAccumulator {
       errorsByStage.merge(stage, 1L, Long::sum);
     }
     // A run that failed in a later stage still carries the timings of the stages that worked.
-    for (Map.Entry<String, Double> e : m.metrics().entrySet()) {
-      observe(e.getKey(), e.getValue());
-    }
+    // forEach, not the entry set: an unmodifiable map's entry iterator wraps every entry
+    m.metrics().forEach(this::observe);
     addPackets(m);
   }
 
@@ -156,6 +155,9 @@ public final class SeriesAccumulator {
     jitter.startRun();
     double runSum = 0;
     int runReceived = 0;
+    // looked up once per run, created on the first value like any other metric
+    MetricAccumulator rttMetric = null;
+    MetricAccumulator ipdvMetric = null;
     for (Double rtt : rtts) {
       if (rtt == null) {
         jitter.observe(null); // lost: the next received packet pairs with the last one received
@@ -166,12 +168,18 @@ public final class SeriesAccumulator {
         jitter.observe(null); // an RTT we cannot use is treated like a loss
         continue;
       }
-      metric(RTT).add(rtt);
+      if (rttMetric == null) {
+        rttMetric = metric(RTT);
+      }
+      rttMetric.add(rtt);
       runSum += rtt;
       runReceived++;
       double ipdv = jitter.observe(rtt);
       if (!Double.isNaN(ipdv)) {
-        metric(IPDV).add(ipdv);
+        if (ipdvMetric == null) {
+          ipdvMetric = metric(IPDV);
+        }
+        ipdvMetric.add(ipdv);
       }
     }
     if (runReceived > 0) {
@@ -210,7 +218,12 @@ public final class SeriesAccumulator {
   }
 
   private MetricAccumulator metric(String name) {
-    return metrics.computeIfAbsent(name, k -> new MetricAccumulator());
+    MetricAccumulator m = metrics.get(name);
+    if (m == null) {
+      m = new MetricAccumulator();
+      metrics.put(name, m);
+    }
+    return m;
   }
 
   /** Adds everything {@code other} holds; {@code other} is left as it was. */

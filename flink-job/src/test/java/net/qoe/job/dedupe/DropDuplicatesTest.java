@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 
 class DropDuplicatesTest {
 
+  static final String HASHMAP = "hashmap";
+
   private static final Duration TTL = Duration.ofHours(24);
 
   private static Measurement measurement(String eventId, double totalMs) {
@@ -38,10 +40,20 @@ class DropDuplicatesTest {
         Map.of("total_ms", totalMs));
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, Measurement, Measurement> harness(
+  /** The function under test; {@link DropDuplicatesPerIdTest} runs the same tests on RocksDB's. */
+  DropDuplicates function() {
+    return new DropDuplicates(TTL);
+  }
+
+  private KeyedOneInputStreamOperatorTestHarness<String, Measurement, Measurement> harness(
       CapturedMetrics metrics) throws Exception {
+    return harness(function(), metrics);
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, Measurement, Measurement> harness(
+      DropDuplicates function, CapturedMetrics metrics) throws Exception {
     return new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new DropDuplicates(TTL)),
+        new KeyedProcessOperator<>(function),
         DropDuplicates::keyOf,
         DropDuplicates.KEY_TYPE,
         metrics.environment());
@@ -214,5 +226,63 @@ class DropDuplicatesTest {
                 .map(id -> DropDuplicates.eventIdOf(measurement(id, 1)))
                 .distinct())
         .hasSize(6);
+  }
+
+  @Test
+  void canonicalUuidsAreReadLikeUuidFromString() {
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 10_000; i++) {
+      java.util.UUID u = new java.util.UUID(random.nextLong(), random.nextLong());
+      assertThat(DropDuplicates.isCanonicalUuid(u.toString())).isTrue();
+      assertThat(DropDuplicates.eventIdOf(measurement(u.toString(), 1)))
+          .isEqualTo(Tuple2.of(u.getMostSignificantBits(), u.getLeastSignificantBits()));
+    }
+    for (String id :
+        new String[] {
+          "7D0F2A64-1C1E-4E55-9F3A-0B1C2D3E4F50",
+          "7d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f5",
+          "7d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f50a",
+          "7d0f2a641-c1e-4e55-9f3a-0b1c2d3e4f50",
+          "7d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f5g",
+          "+d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f50",
+          "1-1-1-1-1"
+        }) {
+      assertThat(DropDuplicates.isCanonicalUuid(id)).as(id).isFalse();
+      java.util.UUID hashed =
+          java.util.UUID.nameUUIDFromBytes(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(DropDuplicates.eventIdOf(measurement(id, 1)))
+          .isEqualTo(Tuple2.of(hashed.getMostSignificantBits(), hashed.getLeastSignificantBits()));
+    }
+  }
+
+  @Test
+  void idsKeptOneEntryEachAreAdoptedByTheTableWithTheirExpiry() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = harness(DropDuplicates.forStateBackend(TTL, "rocksdb"), new CapturedMetrics())) {
+      h.open();
+      h.setProcessingTime(0);
+      h.processElement(measurement("a", 1), 1);
+      h.setProcessingTime(TTL.toMillis() / 2);
+      h.processElement(measurement("b", 2), 2);
+      snapshot = h.snapshot(1L, 10L);
+    }
+    CapturedMetrics metrics = new CapturedMetrics();
+    try (var restored = harness(DropDuplicates.forStateBackend(TTL, HASHMAP), metrics)) {
+      restored.initializeState(snapshot);
+      restored.open();
+      restored.setProcessingTime(TTL.toMillis() / 2 + 1);
+      restored.processElement(measurement("a", 1), 3); // remembered: dropped
+      restored.processElement(measurement("c", 3), 4);
+      restored.setProcessingTime(TTL.toMillis() + TTL.toMillis() / 8 + 1); // "a" expires
+      restored.processElement(measurement("a", 1), 5);
+      restored.processElement(measurement("b", 2), 6); // still remembered
+      assertThat(restored.extractOutputValues())
+          .extracting(Measurement::eventId)
+          .containsExactly("c", "a");
+      assertThat(metrics.count("duplicates")).isEqualTo(2);
+      restored.setProcessingTime(5 * TTL.toMillis());
+      assertThat(restored.numProcessingTimeTimers()).isZero();
+      assertThat(restored.numKeyedStateEntries()).isZero();
+    }
   }
 }

@@ -81,6 +81,7 @@ public final class JobBenchmark {
     List<String> phases = List.of(a.getOrDefault("phases", "throughput,latency,state").split(","));
     int stateSeries = Integer.parseInt(a.getOrDefault("state-series", "2000"));
     int statePerSeries = Integer.parseInt(a.getOrDefault("state-per-series", "6"));
+    int warmup = Integer.parseInt(a.getOrDefault("warmup", "300000"));
 
     Path tmp = Files.createTempDirectory("qoe-bench");
     try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0);
@@ -89,7 +90,7 @@ public final class JobBenchmark {
       String bootstrap = kafka.bootstrapServers();
       TopicCreator.ensureAll(bootstrap);
       if (phases.contains("throughput")) {
-        throughput(bootstrap, db, flink, n, series, parallelism);
+        throughput(bootstrap, db, flink, n, series, parallelism, warmup);
       }
       if (phases.contains("latency")) {
         latency(bootstrap, db, flink, latencySeconds, rate, parallelism);
@@ -116,8 +117,12 @@ public final class JobBenchmark {
       LocalFlinkCluster flink,
       int n,
       int series,
-      int parallelism)
+      int parallelism,
+      int warmup)
       throws Exception {
+    if (warmup > 0) {
+      warmUp(bootstrap, db, flink, warmup, series, parallelism);
+    }
     createTopic(bootstrap, new TopicSpec(BENCH_TOPIC, 6, Duration.ofDays(1).toMillis(), Map.of()));
     System.out.printf(
         Locale.ROOT,
@@ -127,7 +132,7 @@ public final class JobBenchmark {
         parallelism);
 
     long t0 = System.nanoTime();
-    long bytes = fill(bootstrap, BENCH_TOPIC, n, series);
+    long bytes = fill(bootstrap, BENCH_TOPIC, n, series, "bench-");
     double fillS = (System.nanoTime() - t0) / 1e9;
     System.out.printf(
         Locale.ROOT,
@@ -142,22 +147,17 @@ public final class JobBenchmark {
         Locale.ROOT, "plain consumer, read + decode: %,.0f measurements/s%n", rawRate);
 
     JobConfig config = config(bootstrap, db, BENCH_TOPIC, "1m", "earliest");
-    KafkaSource<IngestResult> bounded =
-        KafkaSource.<IngestResult>builder()
-            .setBootstrapServers(bootstrap)
-            .setTopics(BENCH_TOPIC)
-            .setGroupId("bench-bounded")
-            .setStartingOffsets(OffsetsInitializer.earliest())
-            .setBounded(OffsetsInitializer.latest())
-            .setDeserializer(new MeasurementDeserializer())
-            .build();
+    KafkaSource<IngestResult> bounded = bounded(bootstrap, BENCH_TOPIC, "bench-bounded");
     QoeJob job = new QoeJob(config, bounded, Sinks.aggregates(config), Sinks.deadLetters(config));
     long j0 = System.nanoTime();
     long cpu0 = processCpuNanos();
+    ThreadCpu threadCpu = ThreadCpu.start();
     JobID id = flink.submit(job, config, parallelism);
     JobStatus status = awaitEnd(flink, id, Duration.ofMinutes(20));
     double jobS = (System.nanoTime() - j0) / 1e9;
     double cpuS = (processCpuNanos() - cpu0) / 1e9;
+    Map<String, Double> cpuByThreads = threadCpu.stop();
+    Map<String, Double> cpuByJvmThreads = threadCpu.jvmThreads();
     long rows =
         count(db, "SELECT coalesce(sum(count), 0) FROM agg_1m WHERE probe_id LIKE 'bench-%'");
     System.out.printf(
@@ -174,6 +174,82 @@ public final class JobBenchmark {
         "job CPU (whole JVM, broker included): %.1f s = %.1f µs per measurement%n",
         cpuS,
         cpuS * 1e6 / n);
+    // where it went, by thread group (Flink tasks by their chain's name); GC and JIT are the rest
+    double javaThreads = cpuByThreads.values().stream().mapToDouble(Double::doubleValue).sum();
+    cpuByThreads.entrySet().stream()
+        .limit(8)
+        .forEach(
+            e ->
+                System.out.printf(
+                    Locale.ROOT,
+                    "  %5.1f µs per measurement: %s%n",
+                    e.getValue() * 1e6 / n,
+                    e.getKey()));
+    System.out.printf(
+        Locale.ROOT,
+        "  %5.1f µs per measurement: other Java threads; %.1f µs: GC, JIT and other JVM threads%n",
+        (javaThreads
+                - cpuByThreads.values().stream().limit(8).mapToDouble(Double::doubleValue).sum())
+            * 1e6
+            / n,
+        (cpuS - javaThreads) * 1e6 / n);
+    if (!cpuByJvmThreads.isEmpty()) {
+      StringBuilder jvm = new StringBuilder("  of which (from /proc):");
+      cpuByJvmThreads.forEach(
+          (k, v) -> jvm.append(String.format(Locale.ROOT, " %s %.1f µs;", k, v * 1e6 / n)));
+      System.out.println(jvm);
+    }
+  }
+
+  /**
+   * The same work, smaller and on its own topic and probes ({@code warm-…}, not counted in the
+   * results), before anything is measured: the plain consumer and the job then run on compiled
+   * code, as a job that has been running for a while does, instead of charging the JIT compiler's
+   * first seconds (several seconds of CPU for the job's code paths) to the measurement.
+   */
+  private static void warmUp(
+      String bootstrap,
+      EmbeddedDatabase db,
+      LocalFlinkCluster flink,
+      int n,
+      int series,
+      int parallelism)
+      throws Exception {
+    String topic = "bench.warmup";
+    createTopic(bootstrap, new TopicSpec(topic, 6, Duration.ofDays(1).toMillis(), Map.of()));
+    fill(bootstrap, topic, n, series, "warm-");
+    consumeAndDecode(bootstrap, topic, n);
+    JobConfig config = config(bootstrap, db, topic, "1m", "earliest");
+    long t0 = System.nanoTime();
+    JobID id =
+        flink.submit(
+            new QoeJob(
+                config,
+                bounded(bootstrap, topic, "bench-warmup"),
+                Sinks.aggregates(config),
+                Sinks.deadLetters(config)),
+            config,
+            parallelism);
+    JobStatus status = awaitEnd(flink, id, Duration.ofMinutes(20));
+    double s = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(
+        Locale.ROOT,
+        "warm-up (not measured): plain consumer and job over %,d measurements on their own topic; job %s in %.1f s (%,.0f/s from a cold start)%n",
+        n,
+        status,
+        s,
+        n / s);
+  }
+
+  private static KafkaSource<IngestResult> bounded(String bootstrap, String topic, String group) {
+    return KafkaSource.<IngestResult>builder()
+        .setBootstrapServers(bootstrap)
+        .setTopics(topic)
+        .setGroupId(group)
+        .setStartingOffsets(OffsetsInitializer.earliest())
+        .setBounded(OffsetsInitializer.latest())
+        .setDeserializer(new MeasurementDeserializer())
+        .build();
   }
 
   private static long processCpuNanos() {
@@ -444,7 +520,8 @@ public final class JobBenchmark {
         sorted[sorted.length - 1]);
   }
 
-  static long fill(String bootstrap, String topic, int n, int series) throws Exception {
+  static long fill(String bootstrap, String topic, int n, int series, String probePrefix)
+      throws Exception {
     Random random = new Random(42);
     long base = System.currentTimeMillis() - Duration.ofHours(2).toMillis();
     // Event time spreads over 20 minutes, in order per series, as probes would send it.
@@ -456,8 +533,8 @@ public final class JobBenchmark {
         long ts = base + (long) i * spanMs / n;
         Measurement m =
             s % 2 == 0
-                ? http("bench-" + (s % 50), "target-" + s, ts, random)
-                : udp("bench-" + (s % 50), "target-" + s, ts, random);
+                ? http(probePrefix + (s % 50), "target-" + s, ts, random)
+                : udp(probePrefix + (s % 50), "target-" + s, ts, random);
         byte[] value = MessageSerde.MEASUREMENT.toBytes(m);
         bytes += value.length;
         producer.send(
@@ -608,6 +685,28 @@ public final class JobBenchmark {
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(p)) {
       new TopicCreator(admin, (short) 1).ensure(List.of(spec));
+      // Producing before every partition has its leader got NOT_LEADER_OR_FOLLOWER and then, on
+      // the idempotent producer's retry, OUT_OF_ORDER_SEQUENCE_NUMBER: records lost from the fill
+      // and a plain consumer waiting out its deadline for them. Wait for the leaders first.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline) {
+        try {
+          var description =
+              admin.describeTopics(List.of(spec.name())).allTopicNames().get().get(spec.name());
+          if (description.partitions().stream()
+              .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty())) {
+            return;
+          }
+        } catch (Exception e) {
+          // not visible yet
+        }
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+      throw new IllegalStateException(
+          "partitions of " + spec.name() + " have no leader after 30 s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 

@@ -1,11 +1,13 @@
 package net.qoe.probe.tests;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
-import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.util.Arrays;
 import net.qoe.kafka.message.Measurement;
 import net.qoe.probe.config.TargetConfig;
@@ -45,10 +47,13 @@ public final class UdpPingTest implements ProbeTest {
         new Exchange(spec.packets(), spec.packetIntervalMs(), spec.replyTimeoutMs());
     String where = TargetConfig.hostPort(address.getHostAddress(), spec.port());
     StageFailure failure = null;
-    try (DatagramSocket socket = new DatagramSocket()) {
+    try (DatagramChannel channel = DatagramChannel.open();
+        Selector selector = Selector.open()) {
       // Connected, so that an ICMP port unreachable surfaces as PortUnreachableException.
-      socket.connect(address, spec.port());
-      exchange.run(socket, deadline);
+      channel.connect(new InetSocketAddress(address, spec.port()));
+      channel.configureBlocking(false);
+      channel.register(selector, SelectionKey.OP_READ);
+      exchange.run(channel, selector, deadline);
     } catch (PortUnreachableException e) {
       failure =
           new StageFailure(
@@ -88,7 +93,11 @@ public final class UdpPingTest implements ProbeTest {
     }
   }
 
-  /** One run's packets: sends on schedule and, in between, takes the replies. */
+  /**
+   * One run's packets: sends on schedule and, in between, takes the replies. Waiting is a
+   * selector's timed select, not a socket timeout: a timed-out receive throws, and a run waits out
+   * every gap between its packets, so that was an exception per packet.
+   */
   private static final class Exchange {
     final int count;
     final long gapNanos;
@@ -108,17 +117,15 @@ public final class UdpPingTest implements ProbeTest {
       this.sentAt = new long[count];
     }
 
-    void run(DatagramSocket socket, Deadline deadline) throws IOException {
+    void run(DatagramChannel channel, Selector selector, Deadline deadline) throws IOException {
       // Big enough to see that an oversized reply is not one of ours.
-      byte[] in = new byte[EchoPacket.SIZE * 4];
-      DatagramPacket reply = new DatagramPacket(in, in.length);
+      ByteBuffer in = ByteBuffer.allocate(EchoPacket.SIZE * 4);
       long first = System.nanoTime();
       long collectUntil = 0;
       while (true) {
         long now = System.nanoTime();
         if (sent < count && now - (first + sent * gapNanos) >= 0) {
-          byte[] packet = new EchoPacket(sent, now).encode();
-          socket.send(new DatagramPacket(packet, packet.length));
+          channel.write(ByteBuffer.wrap(new EchoPacket(sent, now).encode()));
           sentAt[sent++] = now;
           if (sent == count) {
             collectUntil = now + replyWaitNanos;
@@ -131,14 +138,17 @@ public final class UdpPingTest implements ProbeTest {
         }
         long wakeAt = allSent ? collectUntil : first + sent * gapNanos;
         long waitNanos = Math.min(wakeAt - now, deadline.remainingNanos());
-        socket.setSoTimeout((int) Math.max(1, (waitNanos + 999_999) / 1_000_000));
-        reply.setLength(in.length);
-        try {
-          socket.receive(reply);
-        } catch (SocketTimeoutException e) {
-          continue;
+        selector.select(Math.max(1, (waitNanos + 999_999) / 1_000_000));
+        selector.selectedKeys().clear();
+        // Every reply that is there; a read on a connected channel also reports port unreachable.
+        while (true) {
+          in.clear();
+          int length = channel.read(in);
+          if (length <= 0) {
+            break;
+          }
+          accept(EchoPacket.decode(in.array(), 0, length), System.nanoTime());
         }
-        accept(EchoPacket.decode(in, reply.getOffset(), reply.getLength()), System.nanoTime());
       }
     }
 

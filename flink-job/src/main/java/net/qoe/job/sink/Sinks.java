@@ -23,13 +23,22 @@ public final class Sinks {
    * on every checkpoint) plus idempotent upserts gives effectively-once rows.
    */
   public static Sink<DiagnosedWindow> aggregates(JobConfig config) {
-    return jdbc(
-        config, AggregateUpsert.SQL_1M, new AggregateUpsert.Diagnosed(config.baselineBand()));
+    return jdbc(config, AggregateUpsert.SQL_1M, aggregateStatements(config));
   }
 
   /** Batched, guarded upserts of the newest baseline per series and headline. */
   public static Sink<DiagnosedWindow> baselines(JobConfig config) {
-    return jdbc(config, BaselineUpsert.SQL, new BaselineUpsert(config.baselineBand()));
+    return jdbc(config, BaselineUpsert.SQL, baselineStatements(config));
+  }
+
+  /** How {@link #aggregates} fills its statement: bands drawn at the configured width. */
+  static JdbcStatementBuilder<DiagnosedWindow> aggregateStatements(JobConfig config) {
+    return new AggregateUpsert.Diagnosed(config.baselineBand());
+  }
+
+  /** How {@link #baselines} fills its statement: bands drawn at the configured width. */
+  static JdbcStatementBuilder<DiagnosedWindow> baselineStatements(JobConfig config) {
+    return new BaselineUpsert(config.baselineBand());
   }
 
   /** The same batched, guarded upserts into one rollup resolution's tables. */

@@ -13,6 +13,7 @@ import java.util.Map;
 import net.qoe.job.baseline.Headlines;
 import net.qoe.job.baseline.MetricScore;
 import net.qoe.job.baseline.ScoredWindow;
+import net.qoe.job.config.JobConfig;
 import net.qoe.job.diagnosis.DiagnosedWindow;
 import net.qoe.job.diagnosis.Diagnosis;
 import net.qoe.job.window.SeriesAccumulator;
@@ -249,6 +250,35 @@ class AggregateUpsertTest {
       assertThat(rs.getDouble(4)).isEqualTo(4.0);
       assertThat(rs.getDouble(5)).isEqualTo(20.0);
       assertThat(rs.getBoolean(6)).isFalse();
+      assertThat(rs.next()).isFalse();
+    }
+  }
+
+  @Test
+  void theProductionSinksDrawTheBandAtTheConfiguredWidth() throws SQLException {
+    JobConfig config = JobConfig.fromArgs(new String[] {"--baseline-band", "2.5"}, Map.of());
+    DiagnosedWindow w = diagnosed(aggregate(10, 2), 1.0);
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement aggregates = c.prepareStatement(AggregateUpsert.SQL_1M);
+        PreparedStatement baselines = c.prepareStatement(BaselineUpsert.SQL)) {
+      Sinks.aggregateStatements(config).accept(aggregates, w);
+      aggregates.executeUpdate();
+      Sinks.baselineStatements(config).accept(baselines, w);
+      baselines.executeUpdate();
+    }
+    // expected 12 ms, spread 2 ms: a band of 2.5 spreads is 7..17 (the default 4 would be 4..20)
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT m.band_low, m.band_high, b.band_low, b.band_high FROM agg_1m_metric m,"
+                    + " baselines_latest b WHERE m.metric = 'total_ms' AND b.headline ="
+                    + " 'total_ms.p95'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getDouble(1)).isCloseTo(7.0, within(1e-9));
+      assertThat(rs.getDouble(2)).isCloseTo(17.0, within(1e-9));
+      assertThat(rs.getDouble(3)).isCloseTo(7.0, within(1e-9));
+      assertThat(rs.getDouble(4)).isCloseTo(17.0, within(1e-9));
       assertThat(rs.next()).isFalse();
     }
   }

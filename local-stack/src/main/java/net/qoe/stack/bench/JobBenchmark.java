@@ -55,7 +55,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <ol>
  *   <li>fills a topic with N synthetic measurements over M series (half http with five phase
- *       timings, half udp with ten packets each);
+ *       timings, half udp with ten packets each, {@code --udp-packets});
  *   <li>reads and decodes the whole topic with a plain consumer: the practical upper limit;
  *   <li>runs the job from earliest to the end of the topic (bounded source) into Postgres and
  *       reports measurements/s;
@@ -82,6 +82,7 @@ public final class JobBenchmark {
     int stateSeries = Integer.parseInt(a.getOrDefault("state-series", "2000"));
     int statePerSeries = Integer.parseInt(a.getOrDefault("state-per-series", "6"));
     int warmup = Integer.parseInt(a.getOrDefault("warmup", "300000"));
+    udpPackets = Integer.parseInt(a.getOrDefault("udp-packets", "10"));
 
     Path tmp = Files.createTempDirectory("qoe-bench");
     try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0);
@@ -604,8 +605,11 @@ public final class JobBenchmark {
             5120.0));
   }
 
+  /** Packets per synthetic udp run ({@code --udp-packets}). */
+  static int udpPackets = 10;
+
   static Measurement udp(String probe, String target, long ts, Random r) {
-    Double[] rtts = new Double[10];
+    Double[] rtts = new Double[udpPackets];
     int received = 0;
     for (int i = 0; i < rtts.length; i++) {
       rtts[i] = r.nextDouble() < 0.01 ? null : Math.exp(1 + 0.3 * r.nextGaussian());
@@ -622,7 +626,7 @@ public final class JobBenchmark {
         received > 0,
         null,
         Arrays.asList(rtts),
-        10,
+        rtts.length,
         received,
         Map.of());
   }

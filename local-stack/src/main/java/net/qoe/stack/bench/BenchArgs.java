@@ -1,6 +1,5 @@
 package net.qoe.stack.bench;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -19,10 +18,5 @@ final class BenchArgs {
       m.put(args[i].substring(2), args[i + 1]);
     }
     return m;
-  }
-
-  /** Deletes a scratch directory and everything in it; a failure is printed, not thrown. */
-  static void deleteTree(Path dir) {
-    net.qoe.stack.ScratchDirs.delete(dir);
   }
 }

@@ -22,6 +22,7 @@ import net.qoe.kafka.serde.MessageSerde;
 import net.qoe.probe.config.TestSpec;
 import net.qoe.probe.responder.DelayHttpServer;
 import net.qoe.probe.responder.Responder;
+import net.qoe.stack.ScratchDirs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -135,7 +136,7 @@ public final class FootprintBenchmark {
         }
       }
     } finally {
-      BenchArgs.deleteTree(dir);
+      ScratchDirs.delete(dir);
     }
   }
 

@@ -34,6 +34,7 @@ import net.qoe.kafka.message.Measurement;
 import net.qoe.kafka.serde.MessageSerde;
 import net.qoe.sql.EmbeddedDatabase;
 import net.qoe.stack.LocalFlinkCluster;
+import net.qoe.stack.ScratchDirs;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -107,7 +108,7 @@ public final class JobBenchmark {
           "peak heap (whole JVM: broker, Flink, job): %.0f MB%n",
           peakHeapBytes() / 1e6);
     } finally {
-      BenchArgs.deleteTree(tmp);
+      ScratchDirs.delete(tmp);
     }
     System.exit(0);
   }

@@ -122,19 +122,9 @@ public final class TcpSink implements AutoCloseable {
       int n;
       while ((n = in.read(buf, 0, chunk(buf, sink.maxBytesPerSecond))) >= 0) {
         total += n;
-        long rate = sink.maxBytesPerSecond;
-        if (rate > 0) {
-          // hold back until the bytes read so far fit the rate: the sender's window fills up
-          long dueNanos = start + (long) (total * 1e9 / rate);
-          long wait = dueNanos - System.nanoTime();
-          if (wait > 0) {
-            try {
-              Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-              return;
-            }
-          }
+        // hold back until the bytes read so far fit the rate: the sender's window fills up
+        if (!holdBack(start, total, sink.maxBytesPerSecond)) {
+          return;
         }
       }
       DataOutputStream out = new DataOutputStream(client.getOutputStream());
@@ -143,6 +133,26 @@ public final class TcpSink implements AutoCloseable {
     } catch (IOException e) {
       LOG.debug("tcp sink: client ended: {}", e.toString());
     }
+  }
+
+  /**
+   * Throttling: sleeps until {@code total} bytes since {@code start} fit {@code rate} bytes/s (no
+   * limit when the rate is 0 or less). False when interrupted, with the interrupt kept.
+   */
+  private static boolean holdBack(long start, long total, long rate) {
+    if (rate <= 0) {
+      return true;
+    }
+    long wait = start + (long) (total * 1e9 / rate) - System.nanoTime();
+    if (wait > 0) {
+      try {
+        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Sends zeros to the client for {@code millis} (at the throttled rate, if any), then closes. */
@@ -157,16 +167,8 @@ public final class TcpSink implements AutoCloseable {
       int n = chunk(buf, rate);
       out.write(buf, 0, n);
       total += n;
-      if (rate > 0) {
-        long wait = start + (long) (total * 1e9 / rate) - System.nanoTime();
-        if (wait > 0) {
-          try {
-            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
+      if (!holdBack(start, total, rate)) {
+        return;
       }
     }
     out.flush();

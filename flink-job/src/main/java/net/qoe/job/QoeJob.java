@@ -8,7 +8,6 @@ import net.qoe.job.baseline.BaselinePolicy;
 import net.qoe.job.baseline.ScoredWindow;
 import net.qoe.job.baseline.SeriesBaselines;
 import net.qoe.job.config.JobConfig;
-import net.qoe.job.dedupe.DropDuplicates;
 import net.qoe.job.diagnosis.CorrelateScope;
 import net.qoe.job.diagnosis.Diagnose;
 import net.qoe.job.diagnosis.DiagnosedWindow;
@@ -26,10 +25,10 @@ import net.qoe.job.rollup.Resolution;
 import net.qoe.job.rollup.StampRollupWindow;
 import net.qoe.job.sink.EscalationSinks;
 import net.qoe.job.sink.Sinks;
-import net.qoe.job.window.AttachWindow;
 import net.qoe.job.window.LateMeasurements;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.job.window.SeriesAggregator;
+import net.qoe.job.window.SeriesWindows;
 import net.qoe.kafka.message.DeadLetter;
 import net.qoe.kafka.message.Measurement;
 import net.qoe.kafka.serde.MessageSigner;
@@ -49,8 +48,6 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.datastream.DataStreamUtils;
-import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
@@ -66,8 +63,7 @@ public final class QoeJob {
 
   public static final String JOB_NAME = "qoe-pipeline";
 
-  static final OutputTag<Measurement> LATE =
-      new OutputTag<>("late-measurements", MessageTypes.MEASUREMENT);
+  static final OutputTag<Measurement> LATE = SeriesWindows.LATE;
 
   private final JobConfig config;
   private final Source<IngestResult, ?, ?> source;
@@ -236,20 +232,8 @@ public final class QoeJob {
             .name("split dead letters")
             .uid("split-dead-letters");
 
-    // Dedupe runs keyed by series (an event id belongs to one series), so the windows can reuse
-    // its partitioning: measurements cross the network once, not twice.
-    DataStream<Measurement> unique =
-        measurements
-            .keyBy(DropDuplicates::keyOf, DropDuplicates.KEY_TYPE)
-            .process(DropDuplicates.forStateBackend(config.dedupeTtl(), config.stateBackend()))
-            .returns(MessageTypes.MEASUREMENT)
-            .name("drop duplicate event ids")
-            .uid("dedupe-by-series");
-
-    SingleOutputStreamOperator<SeriesAggregate> aggregates =
-        seriesAggregates(
-            DataStreamUtils.reinterpretAsKeyedStream(unique, SeriesAggregator::keyOf, Types.STRING),
-            config);
+    SingleOutputStreamOperator<SeriesAggregate> aggregates = seriesAggregates(measurements, config);
+    DataStream<Measurement> unique = aggregates.getSideOutput(SeriesWindows.UNIQUE);
 
     DataStream<DiagnosedWindow> diagnosed =
         diagnose(aggregates, baselinePolicy, config.allowedLateness(), certDays());
@@ -318,28 +302,25 @@ public final class QoeJob {
   }
 
   /**
-   * Tumbling event-time windows per series. Within the allowed lateness a late measurement re-fires
-   * its window with the complete updated aggregate (the accumulator is kept until then); later ones
-   * go to {@link #LATE}, so a finished aggregate is never replaced by a partial one.
+   * Dedupe and tumbling event-time windows per series, in one keyed step ({@link SeriesWindows}).
+   * Within the allowed lateness a late measurement re-fires its window with the complete updated
+   * aggregate (the accumulator is kept until then); later ones go to {@link #LATE}, so a finished
+   * aggregate is never replaced by a partial one. The uid is dedupe's from before the two were one
+   * step, so that the event ids remembered in a savepoint of that version are kept.
    */
   static SingleOutputStreamOperator<SeriesAggregate> seriesAggregates(
       DataStream<Measurement> measurements, JobConfig config) {
-    return seriesAggregates(measurements.keyBy(SeriesAggregator::keyOf, Types.STRING), config);
-  }
-
-  /**
-   * The same on a stream already partitioned by series ({@link SeriesAggregator#keyOf}), such as
-   * the output of dedupe reinterpreted as keyed.
-   */
-  static SingleOutputStreamOperator<SeriesAggregate> seriesAggregates(
-      KeyedStream<Measurement, String> bySeries, JobConfig config) {
-    return bySeries
-        .window(TumblingEventTimeWindows.of(config.window()))
-        .allowedLateness(config.allowedLateness())
-        .sideOutputLateData(LATE)
-        .aggregate(new SeriesAggregator(), new AttachWindow<>())
-        .name("1-minute series aggregates")
-        .uid("agg-1m");
+    return measurements
+        .keyBy(SeriesAggregator::keyOf, Types.STRING)
+        .process(
+            SeriesWindows.create(
+                config.window(),
+                config.allowedLateness(),
+                config.dedupeTtl(),
+                config.stateBackend()))
+        .returns(SeriesAggregate.TYPE)
+        .name("dedupe and series windows")
+        .uid("dedupe-by-series");
   }
 
   /**

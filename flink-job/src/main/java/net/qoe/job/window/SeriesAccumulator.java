@@ -246,7 +246,7 @@ public final class SeriesAccumulator {
     previousRunTs = 0;
   }
 
-  /** The result for a window; {@link AttachWindow} stamps the real bounds when they are 0. */
+  /** The result for the window [{@code windowStartMs}, {@code windowEndMs}). */
   public SeriesAggregate toAggregate(long windowStartMs, long windowEndMs) {
     Map<String, MetricSummary> summaries = new TreeMap<>();
     metrics.forEach((k, v) -> summaries.put(k, v.summary()));

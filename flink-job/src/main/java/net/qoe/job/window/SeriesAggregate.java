@@ -20,8 +20,8 @@ import org.apache.flink.core.memory.DataOutputView;
  * One series (probe, target, test) over one window: what the job writes to the aggregate tables.
  * The maps are immutable and sorted by name.
  *
- * @param windowStartMs window start (inclusive), epoch ms; 0 until {@link AttachWindow} stamps it
- * @param windowEndMs window end (exclusive), epoch ms; 0 until {@link AttachWindow} stamps it
+ * @param windowStartMs window start (inclusive), epoch ms; 0 when built without its window
+ * @param windowEndMs window end (exclusive), epoch ms; 0 when built without its window
  * @param count measurements (runs) in the window
  * @param okCount runs that succeeded; the others are counted in {@code errorsByStage}
  * @param errorsByStage failed runs by the stage they failed in (dns, connect, tls, timeout, …)

@@ -39,7 +39,10 @@ public final class SeriesAggregator
     return acc;
   }
 
-  /** The aggregate without its window (start and end 0); {@link AttachWindow} stamps those on. */
+  /**
+   * The aggregate without its window (start and end 0): an aggregate function does not see it. The
+   * job's own windows ({@link SeriesWindows}) build it with the window stamped on.
+   */
   @Override
   public SeriesAggregate getResult(SeriesAccumulator acc) {
     return acc.toAggregate(0, 0);

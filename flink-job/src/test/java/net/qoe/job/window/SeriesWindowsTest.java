@@ -14,19 +14,19 @@ import net.qoe.job.ingest.MessageTypes;
 import net.qoe.kafka.message.Measurement;
 import net.qoe.kafka.message.SeriesKey;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The window stage on a real (mini) cluster at parallelism 2 with generic types disabled: if any
- * type on the way (measurements, the SeriesKey key, accumulators in window state, aggregates) fell
- * back to Kryo, the job would not start.
+ * The window stage ({@link SeriesWindows}) on a real (mini) cluster at parallelism 2 with generic
+ * types disabled: if any type on the way (measurements, the key, dedupe and window state,
+ * aggregates) fell back to Kryo, the job would not start.
  */
 class SeriesWindowsTest {
 
@@ -57,9 +57,11 @@ class SeriesWindowsTest {
             .assignTimestampsAndWatermarks(
                 WatermarkStrategy.<Measurement>forMonotonousTimestamps()
                     .withTimestampAssigner((m, ts) -> m.tsMs()))
-            .keyBy(Measurement::seriesKey)
-            .window(TumblingEventTimeWindows.of(Duration.ofMinutes(1)))
-            .aggregate(new SeriesAggregator(), new AttachWindow<>())
+            .keyBy(SeriesAggregator::keyOf, Types.STRING)
+            .process(
+                SeriesWindows.create(
+                    Duration.ofMinutes(1), Duration.ofSeconds(30), Duration.ofHours(24), "hashmap"))
+            .returns(SeriesAggregate.TYPE)
             .executeAndCollect(10);
 
     out.sort(

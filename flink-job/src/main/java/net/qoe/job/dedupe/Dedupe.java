@@ -1,5 +1,6 @@
 package net.qoe.job.dedupe;
 
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Iterator;
@@ -7,7 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 import net.qoe.job.window.SeriesAggregator;
 import net.qoe.kafka.message.Measurement;
-import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -17,12 +18,11 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimerService;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.util.Collector;
 
 /**
  * Lets the first measurement with a given {@code event_id} through and drops the others (probe
- * retries, spool replays), remembering each id for a TTL (processing time, default 24 h).
+ * retries, spool replays), remembering each id for a TTL (processing time, default 24 h). It is the
+ * first step of {@link net.qoe.job.window.SeriesWindows}, and runs with its state and timers.
  *
  * <p>It runs keyed by series ({@link #keyOf}, the same key as the windows): an event id always
  * belongs to one series (a retry or replay resends the same measurement), so the ids seen are kept
@@ -33,20 +33,18 @@ import org.apache.flink.util.Collector;
  * map state with one entry per id, so that each new id writes only itself. A table picks up the
  * map's entries the first time its series is seen, so state written by the map layout (an earlier
  * job version, or RocksDB) keeps its ids; the other way round, moving heap state to RocksDB through
- * a savepoint, the ids remembered so far are not carried over. The windows downstream reuse this
- * partitioning ({@code DataStreamUtils.reinterpretAsKeyedStream}) instead of shuffling every
- * measurement a second time.
+ * a savepoint, the ids remembered so far are not carried over.
  *
  * <p>Duplicates are counted ("duplicates") but not sent to the dead-letter topic: they are not bad
  * records, their content has already been counted once, and a spool replay after an outage would
  * otherwise flood the DLQ and bury the records that really need a look. The counter keeps them from
  * being dropped silently.
  *
- * <p>The seen-ids state is checkpointed together with the window state downstream, so after a
- * restore both roll back to the same point: a record replayed from Kafka after a crash is not
- * mistaken for a duplicate of one whose window was lost.
+ * <p>The seen-ids state is checkpointed together with the window state of the same operator, so
+ * after a restore both roll back to the same point: a record replayed from Kafka after a crash is
+ * not mistaken for a duplicate of one whose window was lost.
  */
-public final class DropDuplicates extends KeyedProcessFunction<String, Measurement, Measurement> {
+public final class Dedupe implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
@@ -67,11 +65,11 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
   private transient Counter duplicates;
 
   /** Dedupe for the heap state backend: the ids of a series in one {@link SeenIds} table. */
-  public DropDuplicates(Duration ttl) {
+  public Dedupe(Duration ttl) {
     this(ttl, true);
   }
 
-  private DropDuplicates(Duration ttl, boolean compact) {
+  private Dedupe(Duration ttl, boolean compact) {
     this.ttl = ttl;
     this.compact = compact;
   }
@@ -81,8 +79,8 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
    * series, updated in place; on RocksDB one map entry per id, so that remembering an id writes
    * that id and not the series' whole table.
    */
-  public static DropDuplicates forStateBackend(Duration ttl, String stateBackend) {
-    return new DropDuplicates(ttl, !"rocksdb".equals(stateBackend));
+  public static Dedupe forStateBackend(Duration ttl, String stateBackend) {
+    return new Dedupe(ttl, !"rocksdb".equals(stateBackend));
   }
 
   /** The type of {@link #keyOf}. */
@@ -208,45 +206,44 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
     return bits;
   }
 
-  @Override
-  public void open(OpenContext openContext) {
+  /** Creates the state and the "duplicates" counter; called from the owning function's open. */
+  public void open(RuntimeContext context) {
     seen =
-        getRuntimeContext()
-            .getMapState(new MapStateDescriptor<>("seen-event-ids", EVENT_ID_TYPE, Types.LONG));
+        context.getMapState(new MapStateDescriptor<>("seen-event-ids", EVENT_ID_TYPE, Types.LONG));
     if (compact) {
-      seenIds = getRuntimeContext().getState(new ValueStateDescriptor<>("seen-ids", SeenIds.TYPE));
+      seenIds = context.getState(new ValueStateDescriptor<>("seen-ids", SeenIds.TYPE));
     }
-    duplicates = getRuntimeContext().getMetricGroup().counter("duplicates");
+    duplicates = context.getMetricGroup().counter("duplicates");
   }
 
-  @Override
-  public void processElement(Measurement m, Context ctx, Collector<Measurement> out)
-      throws Exception {
+  /**
+   * Whether {@code m} is the first measurement with its event id within the TTL, for the current
+   * key (its series); remembers the id when it is. A duplicate is counted.
+   */
+  public boolean firstSeen(Measurement m, TimerService timers) throws Exception {
     if (compact) {
-      processCompact(m, ctx, out);
-      return;
+      return firstSeenCompact(m, timers);
     }
-    long now = ctx.timerService().currentProcessingTime();
+    long now = timers.currentProcessingTime();
     Tuple2<Long, Long> id = eventIdOf(m);
     Long expiry = seen.get(id);
     if (expiry != null && expiry > now) {
       duplicates.inc();
-      return;
+      return false;
     }
     // an empty map has no cleanup pending: this entry schedules the next one
     boolean schedule = expiry == null && seen.isEmpty();
     long expiresAt = now + ttl.toMillis();
     seen.put(id, expiresAt);
     if (schedule) {
-      scheduleCleanup(ctx.timerService(), expiresAt);
+      scheduleCleanup(timers, expiresAt);
     }
-    out.collect(m);
+    return true;
   }
 
-  /** {@link #processElement} on one {@link SeenIds} per series, with the same outcome. */
-  private void processCompact(Measurement m, Context ctx, Collector<Measurement> out)
-      throws Exception {
-    long now = ctx.timerService().currentProcessingTime();
+  /** {@link #firstSeen} on one {@link SeenIds} per series, with the same outcome. */
+  private boolean firstSeenCompact(Measurement m, TimerService timers) throws Exception {
+    long now = timers.currentProcessingTime();
     String id = m.eventId();
     long high;
     long low;
@@ -261,7 +258,7 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
     SeenIds ids = currentSeenIds();
     if (ids != null && ids.expiryOf(high, low) > now) {
       duplicates.inc();
-      return;
+      return false;
     }
     // an empty table has no cleanup pending: this id schedules the next one
     boolean schedule = ids == null || ids.isEmpty();
@@ -274,9 +271,9 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
       ids.put(high, low, expiresAt); // in place: the heap backend holds this very object
     }
     if (schedule) {
-      scheduleCleanup(ctx.timerService(), expiresAt);
+      scheduleCleanup(timers, expiresAt);
     }
-    out.collect(m);
+    return true;
   }
 
   /**
@@ -298,15 +295,26 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
     return ids;
   }
 
-  /** Forgets the series' expired ids and schedules the next cleanup while any are left. */
-  @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<Measurement> out)
-      throws Exception {
+  /**
+   * Forgets the current series' expired ids and schedules the next cleanup while any are left: the
+   * owning function calls this on each of its processing-time timers (dedupe registers all of
+   * them).
+   */
+  public void onCleanupTimer(TimerService timers) throws Exception {
+    long now = timers.currentProcessingTime();
     if (compact) {
-      onTimerCompact(ctx);
+      SeenIds ids = currentSeenIds();
+      if (ids == null) {
+        return;
+      }
+      long next = ids.removeExpired(now);
+      if (next == Long.MAX_VALUE) {
+        seenIds.clear(); // nothing left behind for a series that has gone quiet
+      } else {
+        scheduleCleanup(timers, next);
+      }
       return;
     }
-    long now = ctx.timerService().currentProcessingTime();
     long next = Long.MAX_VALUE;
     Iterator<Map.Entry<Tuple2<Long, Long>, Long>> it = seen.iterator();
     while (it.hasNext()) {
@@ -320,20 +328,7 @@ public final class DropDuplicates extends KeyedProcessFunction<String, Measureme
     if (next == Long.MAX_VALUE) {
       seen.clear(); // no empty map left behind for a series that has gone quiet
     } else {
-      scheduleCleanup(ctx.timerService(), next);
-    }
-  }
-
-  private void onTimerCompact(OnTimerContext ctx) throws Exception {
-    SeenIds ids = currentSeenIds();
-    if (ids == null) {
-      return;
-    }
-    long next = ids.removeExpired(ctx.timerService().currentProcessingTime());
-    if (next == Long.MAX_VALUE) {
-      seenIds.clear(); // nothing left behind for a series that has gone quiet
-    } else {
-      scheduleCleanup(ctx.timerService(), next);
+      scheduleCleanup(timers, next);
     }
   }
 

@@ -3,17 +3,25 @@ package net.qoe.job.dedupe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import net.qoe.job.testing.CapturedMetrics;
+import net.qoe.job.window.SeriesAggregate;
 import net.qoe.job.window.SeriesAggregator;
+import net.qoe.job.window.SeriesWindows;
 import net.qoe.kafka.message.Measurement;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
-class DropDuplicatesTest {
+/**
+ * Dedupe as the job runs it: the first step of {@link SeriesWindows}, whose {@link
+ * SeriesWindows#UNIQUE} output carries the measurements that pass.
+ */
+class DedupeTest {
 
   static final String HASHMAP = "hashmap";
 
@@ -40,22 +48,33 @@ class DropDuplicatesTest {
         Map.of("total_ms", totalMs));
   }
 
-  /** The function under test; {@link DropDuplicatesPerIdTest} runs the same tests on RocksDB's. */
-  DropDuplicates function() {
-    return new DropDuplicates(TTL);
+  /** The function under test; {@link DedupePerIdTest} runs the same tests on RocksDB's layout. */
+  SeriesWindows function() {
+    return function(HASHMAP);
   }
 
-  private KeyedOneInputStreamOperatorTestHarness<String, Measurement, Measurement> harness(
+  static SeriesWindows function(String stateBackend) {
+    return SeriesWindows.create(Duration.ofMinutes(1), Duration.ZERO, TTL, stateBackend);
+  }
+
+  /** The measurements that passed dedupe, in order. */
+  private static List<Measurement> unique(
+      KeyedOneInputStreamOperatorTestHarness<String, Measurement, SeriesAggregate> h) {
+    var out = h.getSideOutput(SeriesWindows.UNIQUE);
+    return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+  }
+
+  private KeyedOneInputStreamOperatorTestHarness<String, Measurement, SeriesAggregate> harness(
       CapturedMetrics metrics) throws Exception {
     return harness(function(), metrics);
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, Measurement, Measurement> harness(
-      DropDuplicates function, CapturedMetrics metrics) throws Exception {
+  private static KeyedOneInputStreamOperatorTestHarness<String, Measurement, SeriesAggregate>
+      harness(SeriesWindows function, CapturedMetrics metrics) throws Exception {
     return new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(function),
-        DropDuplicates::keyOf,
-        DropDuplicates.KEY_TYPE,
+        Dedupe::keyOf,
+        Dedupe.KEY_TYPE,
         metrics.environment());
   }
 
@@ -68,9 +87,7 @@ class DropDuplicatesTest {
       h.processElement(measurement("b", 2), 2);
       h.processElement(measurement("a", 1), 3); // probe retry
       h.processElement(measurement("a", 9), 4); // same id, other content: still the same event
-      assertThat(h.extractOutputValues())
-          .extracting(Measurement::eventId)
-          .containsExactly("a", "b");
+      assertThat(unique(h)).extracting(Measurement::eventId).containsExactly("a", "b");
       assertThat(metrics.count("duplicates")).isEqualTo(2);
     }
   }
@@ -88,8 +105,8 @@ class DropDuplicatesTest {
         }
       }
       h.processElement(measurement("t3", "t3-e5", 5), 1_000); // a new event of a known series
-      assertThat(h.extractOutputValues()).hasSize(101);
-      assertThat(h.extractOutputValues()).extracting(Measurement::eventId).doesNotHaveDuplicates();
+      assertThat(unique(h)).hasSize(101);
+      assertThat(unique(h)).extracting(Measurement::eventId).doesNotHaveDuplicates();
       assertThat(metrics.count("duplicates")).isEqualTo(200);
     }
   }
@@ -97,7 +114,7 @@ class DropDuplicatesTest {
   @Test
   void theKeyIsTheSeriesKeyOfTheWindows() {
     Measurement m = measurement("shop", "a", 1);
-    assertThat(DropDuplicates.keyOf(m)).isEqualTo(SeriesAggregator.keyOf(m));
+    assertThat(Dedupe.keyOf(m)).isEqualTo(SeriesAggregator.keyOf(m));
   }
 
   @Test
@@ -116,9 +133,7 @@ class DropDuplicatesTest {
       restored.processElement(measurement("a", 1), 3); // spool replay after the restart
       restored.processElement(measurement("c", 3), 4);
       restored.processElement(measurement("b", 2), 5);
-      assertThat(restored.extractOutputValues())
-          .extracting(Measurement::eventId)
-          .containsExactly("c");
+      assertThat(unique(restored)).extracting(Measurement::eventId).containsExactly("c");
       assertThat(metrics.count("duplicates")).isEqualTo(2);
     }
   }
@@ -134,7 +149,7 @@ class DropDuplicatesTest {
       h.processElement(measurement("a", 1), 2);
       h.setProcessingTime(TTL.toMillis() + 1);
       h.processElement(measurement("a", 1), 3);
-      assertThat(h.extractOutputValues()).hasSize(2);
+      assertThat(unique(h)).hasSize(2);
       assertThat(metrics.count("duplicates")).isEqualTo(1);
     }
   }
@@ -150,9 +165,7 @@ class DropDuplicatesTest {
       h.processElement(measurement("b", 1), 2); // its cleanup runs an eighth of the TTL late
       h.setProcessingTime(TTL.toMillis() + 2);
       h.processElement(measurement("b", 1), 3);
-      assertThat(h.extractOutputValues())
-          .extracting(Measurement::eventId)
-          .containsExactly("a", "b", "b");
+      assertThat(unique(h)).extracting(Measurement::eventId).containsExactly("a", "b", "b");
       assertThat(metrics.count("duplicates")).isZero();
     }
   }
@@ -173,8 +186,9 @@ class DropDuplicatesTest {
       assertThat(h.numProcessingTimeTimers()).isEqualTo(3);
       h.processElement(measurement("t0", "t0-e0", 0), 10); // forgotten: passes again
       h.processElement(measurement("t0", "t0-e3", 0), 11); // still remembered
-      assertThat(h.extractOutputValues()).hasSize(13);
+      assertThat(unique(h)).hasSize(13);
       h.setProcessingTime(3 * TTL.toMillis());
+      h.processWatermark(Duration.ofMinutes(1).toMillis()); // the windows close too
       assertThat(h.numProcessingTimeTimers()).isZero();
       assertThat(h.numKeyedStateEntries()).isZero();
     }
@@ -198,9 +212,7 @@ class DropDuplicatesTest {
       restored.setProcessingTime(TTL.toMillis() + 1); // the restored cleanup timer fires
       restored.processElement(measurement("a", 1), 3); // "a" has expired
       restored.processElement(measurement("b", 2), 4); // "b" has not
-      assertThat(restored.extractOutputValues())
-          .extracting(Measurement::eventId)
-          .containsExactly("a");
+      assertThat(unique(restored)).extracting(Measurement::eventId).containsExactly("a");
       assertThat(metrics.count("duplicates")).isEqualTo(1);
       assertThat(restored.numProcessingTimeTimers()).isEqualTo(1);
     }
@@ -209,12 +221,12 @@ class DropDuplicatesTest {
   @Test
   void eventIdsAreTheBitsOfCanonicalUuidsAndAHashOfAnythingElse() {
     String uuid = "7d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f50";
-    assertThat(DropDuplicates.eventIdOf(measurement(uuid, 1)))
+    assertThat(Dedupe.eventIdOf(measurement(uuid, 1)))
         .isEqualTo(Tuple2.of(0x7d0f2a641c1e4e55L, 0x9f3a0b1c2d3e4f50L));
     // the same id always maps to the same key; different ids (even the same UUID spelled in
     // upper case, or ids a lenient UUID parser would read alike) to different ones
-    assertThat(DropDuplicates.eventIdOf(measurement("retry-1", 1)))
-        .isEqualTo(DropDuplicates.eventIdOf(measurement("retry-1", 2)));
+    assertThat(Dedupe.eventIdOf(measurement("retry-1", 1)))
+        .isEqualTo(Dedupe.eventIdOf(measurement("retry-1", 2)));
     assertThat(
             java.util.stream.Stream.of(
                     uuid,
@@ -223,7 +235,7 @@ class DropDuplicatesTest {
                     "01-1-1-1-1",
                     "a",
                     "b")
-                .map(id -> DropDuplicates.eventIdOf(measurement(id, 1)))
+                .map(id -> Dedupe.eventIdOf(measurement(id, 1)))
                 .distinct())
         .hasSize(6);
   }
@@ -233,8 +245,8 @@ class DropDuplicatesTest {
     java.util.Random random = new java.util.Random(7);
     for (int i = 0; i < 10_000; i++) {
       java.util.UUID u = new java.util.UUID(random.nextLong(), random.nextLong());
-      assertThat(DropDuplicates.isCanonicalUuid(u.toString())).isTrue();
-      assertThat(DropDuplicates.eventIdOf(measurement(u.toString(), 1)))
+      assertThat(Dedupe.isCanonicalUuid(u.toString())).isTrue();
+      assertThat(Dedupe.eventIdOf(measurement(u.toString(), 1)))
           .isEqualTo(Tuple2.of(u.getMostSignificantBits(), u.getLeastSignificantBits()));
     }
     for (String id :
@@ -247,10 +259,10 @@ class DropDuplicatesTest {
           "+d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f50",
           "1-1-1-1-1"
         }) {
-      assertThat(DropDuplicates.isCanonicalUuid(id)).as(id).isFalse();
+      assertThat(Dedupe.isCanonicalUuid(id)).as(id).isFalse();
       java.util.UUID hashed =
           java.util.UUID.nameUUIDFromBytes(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      assertThat(DropDuplicates.eventIdOf(measurement(id, 1)))
+      assertThat(Dedupe.eventIdOf(measurement(id, 1)))
           .isEqualTo(Tuple2.of(hashed.getMostSignificantBits(), hashed.getLeastSignificantBits()));
     }
   }
@@ -258,7 +270,7 @@ class DropDuplicatesTest {
   @Test
   void idsKeptOneEntryEachAreAdoptedByTheTableWithTheirExpiry() throws Exception {
     OperatorSubtaskState snapshot;
-    try (var h = harness(DropDuplicates.forStateBackend(TTL, "rocksdb"), new CapturedMetrics())) {
+    try (var h = harness(function("rocksdb"), new CapturedMetrics())) {
       h.open();
       h.setProcessingTime(0);
       h.processElement(measurement("a", 1), 1);
@@ -267,7 +279,7 @@ class DropDuplicatesTest {
       snapshot = h.snapshot(1L, 10L);
     }
     CapturedMetrics metrics = new CapturedMetrics();
-    try (var restored = harness(DropDuplicates.forStateBackend(TTL, HASHMAP), metrics)) {
+    try (var restored = harness(function(HASHMAP), metrics)) {
       restored.initializeState(snapshot);
       restored.open();
       restored.setProcessingTime(TTL.toMillis() / 2 + 1);
@@ -276,11 +288,10 @@ class DropDuplicatesTest {
       restored.setProcessingTime(TTL.toMillis() + TTL.toMillis() / 8 + 1); // "a" expires
       restored.processElement(measurement("a", 1), 5);
       restored.processElement(measurement("b", 2), 6); // still remembered
-      assertThat(restored.extractOutputValues())
-          .extracting(Measurement::eventId)
-          .containsExactly("c", "a");
+      assertThat(unique(restored)).extracting(Measurement::eventId).containsExactly("c", "a");
       assertThat(metrics.count("duplicates")).isEqualTo(2);
       restored.setProcessingTime(5 * TTL.toMillis());
+      restored.processWatermark(Duration.ofMinutes(1).toMillis()); // the windows close too
       assertThat(restored.numProcessingTimeTimers()).isZero();
       assertThat(restored.numKeyedStateEntries()).isZero();
     }

@@ -148,6 +148,14 @@ public final class QoeJob {
    * and AutoPerf escalation (signed commands only when a command secret is configured).
    */
   public static QoeJob withKafkaAndPostgres(JobConfig config) {
+    return production(config, kafkaSource(config));
+  }
+
+  /**
+   * {@link #withKafkaAndPostgres} reading from {@code source} instead of the configured topic (a
+   * bounded one, say, as the benchmark runs it): the same stages and sinks.
+   */
+  public static QoeJob production(JobConfig config, Source<IngestResult, ?, ?> source) {
     Map<Resolution, Sink<SeriesAggregate>> rollups = new EnumMap<>(Resolution.class);
     for (Resolution r : Resolution.values()) {
       rollups.put(r, Sinks.rollups(config, r));
@@ -164,8 +172,7 @@ public final class QoeJob {
                 config.commandsTopic(),
                 MessageSigner.fromSecret(config.commandSecret()),
                 config.groupId() + "-commands");
-    return new QoeJob(
-            config, kafkaSource(config), Sinks.aggregates(config), Sinks.deadLetters(config))
+    return new QoeJob(config, source, Sinks.aggregates(config), Sinks.deadLetters(config))
         .withRollupSinks(rollups)
         .withBaselineSink(Sinks.baselines(config))
         .withEscalation(

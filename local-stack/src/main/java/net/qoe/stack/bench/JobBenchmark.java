@@ -66,7 +66,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   <li>reports the peak heap of this JVM (broker, database client, Flink and job together).
  * </ol>
  *
- * <p>Arguments: {@code --measurements N --series M --latency-seconds S --rate R}.
+ * <p>Arguments: {@code --measurements N --series M --latency-seconds S --rate R}; {@code --job
+ * core} runs the throughput phase on the core of the job only (see {@link #coreOnly}).
  */
 public final class JobBenchmark {
 
@@ -84,6 +85,12 @@ public final class JobBenchmark {
     int statePerSeries = Integer.parseInt(a.getOrDefault("state-per-series", "6"));
     int warmup = Integer.parseInt(a.getOrDefault("warmup", "300000"));
     udpPackets = Integer.parseInt(a.getOrDefault("udp-packets", "10"));
+    coreOnly =
+        switch (a.getOrDefault("job", "full")) {
+          case "full" -> false;
+          case "core" -> true;
+          default -> throw new IllegalArgumentException("--job is full or core");
+        };
 
     Path tmp = Files.createTempDirectory("qoe-bench");
     try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0);
@@ -128,10 +135,13 @@ public final class JobBenchmark {
     createTopic(bootstrap, new TopicSpec(BENCH_TOPIC, 6, Duration.ofDays(1).toMillis(), Map.of()));
     System.out.printf(
         Locale.ROOT,
-        "benchmark: %,d measurements over %,d series, parallelism %d%n",
+        "benchmark: %,d measurements over %,d series, parallelism %d, %s%n",
         n,
         series,
-        parallelism);
+        parallelism,
+        coreOnly
+            ? "core job (--job core: no rollups, baselines_latest or escalation)"
+            : "job as deployed (rollups, baselines_latest, escalation)");
 
     long t0 = System.nanoTime();
     long bytes = fill(bootstrap, BENCH_TOPIC, n, series, "bench-");
@@ -150,7 +160,7 @@ public final class JobBenchmark {
 
     JobConfig config = config(bootstrap, db, BENCH_TOPIC, "1m", "earliest");
     KafkaSource<IngestResult> bounded = bounded(bootstrap, BENCH_TOPIC, "bench-bounded");
-    QoeJob job = new QoeJob(config, bounded, Sinks.aggregates(config), Sinks.deadLetters(config));
+    QoeJob job = job(config, bounded);
     long j0 = System.nanoTime();
     long cpu0 = processCpuNanos();
     ThreadCpu threadCpu = ThreadCpu.start();
@@ -224,14 +234,7 @@ public final class JobBenchmark {
     JobConfig config = config(bootstrap, db, topic, "1m", "earliest");
     long t0 = System.nanoTime();
     JobID id =
-        flink.submit(
-            new QoeJob(
-                config,
-                bounded(bootstrap, topic, "bench-warmup"),
-                Sinks.aggregates(config),
-                Sinks.deadLetters(config)),
-            config,
-            parallelism);
+        flink.submit(job(config, bounded(bootstrap, topic, "bench-warmup")), config, parallelism);
     JobStatus status = awaitEnd(flink, id, Duration.ofMinutes(20));
     double s = (System.nanoTime() - t0) / 1e9;
     System.out.printf(
@@ -279,7 +282,7 @@ public final class JobBenchmark {
     long minute = (System.currentTimeMillis() - Duration.ofHours(1).toMillis()) / 60_000 * 60_000;
     Random random = new Random(7);
     int n = series * perSeries;
-    try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+    try (CheckedProducer producer = new CheckedProducer(producer(bootstrap))) {
       for (int i = 0; i < perSeries; i++) {
         for (int s = 0; s < series; s++) {
           long ts = minute + 1000 + (long) i * 50_000 / perSeries;
@@ -529,7 +532,7 @@ public final class JobBenchmark {
     // Event time spreads over 20 minutes, in order per series, as probes would send it.
     long spanMs = Duration.ofMinutes(20).toMillis();
     long bytes = 0;
-    try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+    try (CheckedProducer producer = new CheckedProducer(producer(bootstrap))) {
       for (int i = 0; i < n; i++) {
         int s = i % series;
         long ts = base + (long) i * spanMs / n;
@@ -543,6 +546,12 @@ public final class JobBenchmark {
             new ProducerRecord<>(topic, m.kafkaKey().getBytes(StandardCharsets.UTF_8), value));
       }
       producer.flush();
+      if (producer.resent() > 0) {
+        System.out.printf(
+            Locale.ROOT,
+            "  (%,d records of the fill were rejected once and sent again)%n",
+            producer.resent());
+      }
     }
     return bytes;
   }
@@ -604,6 +613,20 @@ public final class JobBenchmark {
             200.0,
             "bytes",
             5120.0));
+  }
+
+  /**
+   * Whether the throughput phase runs the core of the job only ({@code --job core}: dedupe,
+   * windows, scoring, diagnosis and scope into {@code agg_1m}, dead letters) rather than the job as
+   * deployed ({@code --job full}, the default: also the 5-minute and 1-hour rollups, {@code
+   * baselines_latest} and AutoPerf escalation with its history table).
+   */
+  private static boolean coreOnly;
+
+  private static QoeJob job(JobConfig config, KafkaSource<IngestResult> source) {
+    return coreOnly
+        ? new QoeJob(config, source, Sinks.aggregates(config), Sinks.deadLetters(config))
+        : QoeJob.production(config, source);
   }
 
   /** Packets per synthetic udp run ({@code --udp-packets}). */

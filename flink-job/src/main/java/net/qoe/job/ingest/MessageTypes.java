@@ -1,14 +1,14 @@
 package net.qoe.job.ingest;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import net.qoe.job.types.CodecSerializer;
 import net.qoe.job.types.CodecTypeInfo;
 import net.qoe.job.types.JsonMessageSerializer;
 import net.qoe.kafka.message.DeadLetter;
+import net.qoe.kafka.message.ImmutableDoubleList;
+import net.qoe.kafka.message.ImmutableMetricMap;
 import net.qoe.kafka.message.Measurement;
 import net.qoe.kafka.message.MeasurementError;
 import net.qoe.kafka.serde.MessageSerde;
@@ -98,21 +98,27 @@ public final class MessageTypes {
           in.readBoolean()
               ? new MeasurementError(StringValue.readString(in), StringValue.readString(in))
               : null;
+      // Read into arrays the measurement keeps as they are (no copy in its constructor).
       int n = in.readInt();
       List<Double> rtts = null;
       if (n >= 0) {
-        rtts = new ArrayList<>(n);
+        Double[] rttValues = new Double[n];
         for (int i = 0; i < n; i++) {
-          rtts.add(readNullableDouble(in));
+          rttValues[i] = readNullableDouble(in);
         }
+        rtts = ImmutableDoubleList.of(rttValues, n);
       }
       Integer sent = readNullableInt(in);
       Integer received = readNullableInt(in);
-      int metricCount = in.readInt();
-      Map<String, Double> metrics = new TreeMap<>();
+      int metricCount = Math.max(0, in.readInt()); // as before, a negative count reads nothing
+      String[] names = new String[metricCount];
+      Double[] values = new Double[metricCount];
       for (int i = 0; i < metricCount; i++) {
-        metrics.put(StringValue.readString(in), readNullableDouble(in));
+        names[i] = StringValue.readString(in);
+        values[i] = readNullableDouble(in);
       }
+      // written in name order, so this only checks the order (a repeated name: the last counts)
+      Map<String, Double> metrics = ImmutableMetricMap.of(names, values, metricCount);
       return new Measurement(
           schema, eventId, probeId, target, test, tier, tsMs, ok, error, rtts, sent, received,
           metrics);

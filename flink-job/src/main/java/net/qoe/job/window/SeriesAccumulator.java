@@ -131,7 +131,7 @@ public final class SeriesAccumulator {
       errorsByStage.merge(stage, 1L, Long::sum);
     }
     // A run that failed in a later stage still carries the timings of the stages that worked.
-    // forEach, not the entry set: an unmodifiable map's entry iterator wraps every entry
+    // forEach, not the entry set: a walk over the map's arrays, with no entry object per metric
     m.metrics().forEach(this::observe);
     addPackets(m);
   }

@@ -1,11 +1,8 @@
 package net.qoe.kafka.message;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * One run of one test by one probe against one target: the record on {@code qoe.measurements}.
@@ -14,6 +11,12 @@ import java.util.TreeMap;
  * {@code null} for a lost packet; {@code sent}/{@code received} count them. {@code metrics} holds
  * named numbers (dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, status, bytes, …). A run that
  * failed in a later stage keeps the timings of the stages that succeeded.
+ *
+ * <p>Both are immutable: the constructor keeps an {@link ImmutableDoubleList} and an {@link
+ * ImmutableMetricMap} as they are and copies any other list or map into one (so the caller's
+ * collection can change afterwards without changing the measurement). Decoders build those two
+ * directly, so that a record is not copied again as it is built; {@code metrics} iterates in name
+ * order, and a null {@code metrics} is the empty map.
  */
 public record Measurement(
     int schema,
@@ -33,8 +36,8 @@ public record Measurement(
   public static final int SCHEMA_VERSION = 1;
 
   public Measurement {
-    rttMs = rttMs == null ? null : Collections.unmodifiableList(new ArrayList<>(rttMs));
-    metrics = metrics == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(metrics));
+    rttMs = rttMs == null ? null : ImmutableDoubleList.copyOf(rttMs);
+    metrics = metrics == null ? ImmutableMetricMap.of() : ImmutableMetricMap.copyOf(metrics);
   }
 
   /** The Kafka record key: all tests of one probe towards one target stay in one partition. */

@@ -5,10 +5,11 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import net.qoe.kafka.message.ImmutableDoubleList;
+import net.qoe.kafka.message.ImmutableMetricMap;
 import net.qoe.kafka.message.Measurement;
 import net.qoe.kafka.message.MeasurementError;
 
@@ -271,12 +272,17 @@ final class MeasurementCodec {
     if (t != JsonToken.START_ARRAY) {
       throw NOT_PLAIN;
     }
-    List<Double> out = new ArrayList<>(16);
+    // Collected in an array the measurement then keeps as it is (no copy in its constructor).
+    Double[] out = new Double[16];
+    int n = 0;
     JsonToken v;
     while ((v = p.nextToken()) != JsonToken.END_ARRAY) {
-      out.add(number(p, v));
+      if (n == out.length) {
+        out = Arrays.copyOf(out, 2 * n);
+      }
+      out[n++] = number(p, v);
     }
-    return out;
+    return ImmutableDoubleList.of(out, n);
   }
 
   private static Map<String, Double> metrics(JsonParser p, JsonToken t)
@@ -284,16 +290,23 @@ final class MeasurementCodec {
     if (t != JsonToken.START_OBJECT) {
       throw NOT_PLAIN;
     }
-    // Sorted already, so that the record's own sorted copy is a linear build.
-    TreeMap<String, Double> out = new TreeMap<>();
+    // Collected in arrays the measurement then keeps as they are; the map sorts them by name
+    // unless they are sorted already (as every writer of this contract writes them).
+    String[] names = new String[8];
+    Double[] values = new Double[8];
+    int n = 0;
     String name;
     while ((name = p.nextFieldName()) != null) {
-      Double value = number(p, p.nextToken());
-      int before = out.size();
-      out.put(name, value);
-      if (out.size() == before) {
-        throw NOT_PLAIN; // a duplicate key
+      if (n == names.length) {
+        names = Arrays.copyOf(names, 2 * n);
+        values = Arrays.copyOf(values, 2 * n);
       }
+      names[n] = name;
+      values[n++] = number(p, p.nextToken());
+    }
+    ImmutableMetricMap out = ImmutableMetricMap.of(names, values, n);
+    if (out.size() != n) {
+      throw NOT_PLAIN; // a duplicate name: the tree path decides which one counts
     }
     return out;
   }

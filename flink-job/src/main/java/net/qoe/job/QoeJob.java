@@ -13,6 +13,7 @@ import net.qoe.job.diagnosis.Diagnose;
 import net.qoe.job.diagnosis.DiagnosedWindow;
 import net.qoe.job.diagnosis.Diagnoser;
 import net.qoe.job.escalation.AutoPerfConfig;
+import net.qoe.job.escalation.Thresholds;
 import net.qoe.job.escalation.TierEscalator;
 import net.qoe.job.escalation.TierTransition;
 import net.qoe.job.ingest.IngestResult;
@@ -240,7 +241,6 @@ public final class QoeJob {
             .uid("split-dead-letters");
 
     SingleOutputStreamOperator<SeriesAggregate> aggregates = seriesAggregates(measurements, config);
-    DataStream<Measurement> unique = aggregates.getSideOutput(SeriesWindows.UNIQUE);
 
     DataStream<DiagnosedWindow> diagnosed =
         diagnose(aggregates, baselinePolicy, config.allowedLateness(), certDays());
@@ -274,7 +274,13 @@ public final class QoeJob {
     if (escalation != null) {
       SingleOutputStreamOperator<TierTransition> transitions =
           diagnosed
-              .connect(unique)
+              .connect(
+                  aggregates
+                      .getSideOutput(SeriesWindows.UNIQUE)
+                      .map(Thresholds::fastPathView)
+                      .returns(MessageTypes.MEASUREMENT)
+                      .name("runs for the fast path")
+                      .uid("fast-path-runs"))
               .keyBy(w -> w.aggregate().probeId(), Measurement::probeId, Types.STRING)
               .process(new TierEscalator(escalation.policy()))
               .returns(TypeInformation.of(TierTransition.class))

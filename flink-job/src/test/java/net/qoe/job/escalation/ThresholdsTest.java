@@ -57,4 +57,59 @@ class ThresholdsTest {
     assertThat(thresholds.tier1(timeouts)).containsExactly("http: all 2 runs failed {timeout=2}");
     assertThat(thresholds.tier1(mixed)).singleElement().asString().contains("all 2 runs failed");
   }
+
+  @Test
+  void theFastPathViewOfARunBreachesExactlyAsTheRunDoes() {
+    Measurement slow = http(1, 2_600);
+    Measurement fast = http(2, 80);
+    Measurement lossy = udp(3, 10, 4);
+    Measurement clean = udp(4, 10, 10);
+    Measurement broken = failed("http", "timeout", 5);
+    for (Measurement m : java.util.List.of(slow, fast, lossy, clean, broken)) {
+      Measurement view = Thresholds.fastPathView(m);
+      assertThat(thresholds.hardBreach(view)).as(m.eventId()).isEqualTo(thresholds.hardBreach(m));
+      assertThat(view.rttMs()).isNull();
+      assertThat(view.metrics().keySet()).isSubsetOf(java.util.Set.of("total_ms"));
+      assertThat(view)
+          .extracting(
+              Measurement::eventId,
+              Measurement::probeId,
+              Measurement::target,
+              Measurement::test,
+              Measurement::tsMs,
+              Measurement::tier)
+          .containsExactly(m.eventId(), m.probeId(), m.target(), m.test(), m.tsMs(), m.tier());
+    }
+    assertThat(thresholds.hardBreach(slow)).isNotNull();
+    assertThat(thresholds.hardBreach(lossy)).isNotNull();
+    assertThat(thresholds.hardBreach(broken)).isNotNull();
+    assertThat(thresholds.hardBreach(fast)).isNull();
+    assertThat(thresholds.hardBreach(clean)).isNull();
+  }
+
+  private static Measurement http(int i, double totalMs) {
+    return new Measurement(
+        1,
+        "http-" + i,
+        "p",
+        "web",
+        "http",
+        1,
+        T0 + i,
+        true,
+        null,
+        null,
+        null,
+        null,
+        Map.of("dns_ms", 3.0, "connect_ms", 5.0, "total_ms", totalMs));
+  }
+
+  private static Measurement udp(int i, int sent, int received) {
+    java.util.List<Double> rtts = new java.util.ArrayList<>();
+    for (int k = 0; k < sent; k++) {
+      rtts.add(k < received ? 1.0 + k : null);
+    }
+    return new Measurement(
+        1, "udp-" + i, "p", "echo", "udp", 1, T0 + i, true, null, rtts, sent, received, Map.of());
+  }
 }

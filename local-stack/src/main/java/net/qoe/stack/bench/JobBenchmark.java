@@ -340,42 +340,21 @@ public final class JobBenchmark {
     }
     Map<String, Long> sizes = flink.latestCheckpointStateSizes(id);
     flink.cancel(id);
-    long windows = sizeOf(sizes, "series aggregates");
-    long dedupe = sizeOf(sizes, "duplicate");
-    boolean oneTask =
-        sizes.keySet().stream()
-            .anyMatch(k -> k.contains("series aggregates") && k.contains("duplicate"));
-    if (oneTask) {
-      // dedupe and windows run chained in one task (same key): their state is reported together
-      System.out.printf(
-          Locale.ROOT,
-          "checkpointed state, %s (%,d series, %d measurements each in one open 1-minute window,"
-              + " checkpoint %d): total %,d bytes; dedupe + windows %,d bytes = %,.0f bytes per"
-              + " series (its window and its %d remembered event ids)%n",
-          backend,
-          series,
-          perSeries,
-          sizes.get("id"),
-          sizes.get("total"),
-          windows,
-          (double) windows / series,
-          perSeries);
-    } else {
-      System.out.printf(
-          Locale.ROOT,
-          "checkpointed state, %s (%,d series, %d measurements each in one open 1-minute window,"
-              + " checkpoint %d): total %,d bytes; windows %,d bytes = %,.0f bytes per series;"
-              + " dedupe %,d bytes = %.1f bytes per remembered event id%n",
-          backend,
-          series,
-          perSeries,
-          sizes.get("id"),
-          sizes.get("total"),
-          windows,
-          (double) windows / series,
-          dedupe,
-          (double) dedupe / n);
-    }
+    // dedupe and the windows are one operator (SeriesWindows): its state is both
+    long perSeriesState = sizeOf(sizes, "series windows");
+    System.out.printf(
+        Locale.ROOT,
+        "checkpointed state, %s (%,d series, %d measurements each in one open 1-minute window,"
+            + " checkpoint %d): total %,d bytes; dedupe + windows %,d bytes = %,.0f bytes per"
+            + " series (its window and its %d remembered event ids)%n",
+        backend,
+        series,
+        perSeries,
+        sizes.get("id"),
+        sizes.get("total"),
+        perSeriesState,
+        (double) perSeriesState / series,
+        perSeries);
   }
 
   private static long sizeOf(Map<String, Long> sizes, String operator) {

@@ -319,7 +319,9 @@ public final class QoeJob {
    * Within the allowed lateness a late measurement re-fires its window with the complete updated
    * aggregate (the accumulator is kept until then); later ones go to {@link #LATE}, so a finished
    * aggregate is never replaced by a partial one. The uid is dedupe's from before the two were one
-   * step, so that the event ids remembered in a savepoint of that version are kept.
+   * step, so that the event ids remembered in a savepoint of that version are kept; its open
+   * windows (uid {@code agg-1m}) have no operator to go to, so such a savepoint is restored with
+   * {@code --allowNonRestoredState} and those windows start empty.
    */
   static SingleOutputStreamOperator<SeriesAggregate> seriesAggregates(
       DataStream<Measurement> measurements, JobConfig config) {

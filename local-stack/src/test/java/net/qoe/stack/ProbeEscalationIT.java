@@ -181,7 +181,13 @@ class ProbeEscalationIT {
       System.out.printf(
           "[ProbeEscalationIT] fault onset -> first tier-2 test running: %d ms (%.1f tier-1 intervals)%n",
           onsetToTier2, onsetToTier2 / (TIER1_INTERVAL_S * 1000));
-      assertThat(onsetToTier2).isLessThanOrEqualTo((long) (3 * TIER1_INTERVAL_S * 1000));
+      // The timeline: the first slow run starts within one jittered interval (+10 %); its 2 s
+      // window closes once the watermark, 6 s of out-of-orderness behind the newest run, passes
+      // its end; then the command reaches the probe and its first tier-2 run starts, about a
+      // second each (3 s allowed). The earlier bound, three tier-1 intervals, was overrun by
+      // 275 ms in one of five runs.
+      long bound = (long) (1.1 * TIER1_INTERVAL_S * 1000) + 2_000 + 6_000 + 3_000;
+      assertThat(onsetToTier2).isLessThanOrEqualTo(bound);
       assertThat(tier(probe)).isGreaterThanOrEqualTo(2);
 
       // a tier-2 breach: the bandwidth sink is throttled to 8 Mbps (< 10 Mbps)

@@ -52,7 +52,6 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
-import org.apache.flink.util.OutputTag;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
@@ -63,8 +62,6 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class QoeJob {
 
   public static final String JOB_NAME = "qoe-pipeline";
-
-  static final OutputTag<Measurement> LATE = SeriesWindows.LATE;
 
   private final JobConfig config;
   private final Source<IngestResult, ?, ?> source;
@@ -300,7 +297,7 @@ public final class QoeJob {
 
     DataStream<DeadLetter> late =
         aggregates
-            .getSideOutput(LATE)
+            .getSideOutput(SeriesWindows.LATE)
             .map(new LateMeasurements())
             .returns(MessageTypes.DEAD_LETTER)
             .name("late measurements")
@@ -317,11 +314,11 @@ public final class QoeJob {
   /**
    * Dedupe and tumbling event-time windows per series, in one keyed step ({@link SeriesWindows}).
    * Within the allowed lateness a late measurement re-fires its window with the complete updated
-   * aggregate (the accumulator is kept until then); later ones go to {@link #LATE}, so a finished
-   * aggregate is never replaced by a partial one. The uid is dedupe's from before the two were one
-   * step, so that the event ids remembered in a savepoint of that version are kept; its open
-   * windows (uid {@code agg-1m}) have no operator to go to, so such a savepoint is restored with
-   * {@code --allowNonRestoredState} and those windows start empty.
+   * aggregate (the accumulator is kept until then); later ones go to {@link SeriesWindows#LATE}, so
+   * a finished aggregate is never replaced by a partial one. The uid is dedupe's from before the
+   * two were one step, so that the event ids remembered in a savepoint of that version are kept;
+   * its open windows (uid {@code agg-1m}) have no operator to go to, so such a savepoint is
+   * restored with {@code --allowNonRestoredState} and those windows start empty.
    */
   static SingleOutputStreamOperator<SeriesAggregate> seriesAggregates(
       DataStream<Measurement> measurements, JobConfig config) {

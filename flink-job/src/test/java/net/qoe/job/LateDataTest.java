@@ -9,6 +9,7 @@ import net.qoe.job.ingest.MessageTypes;
 import net.qoe.job.testing.CapturedMetrics;
 import net.qoe.job.window.LateMeasurements;
 import net.qoe.job.window.SeriesAggregate;
+import net.qoe.job.window.SeriesWindows;
 import net.qoe.kafka.message.DeadLetter;
 import net.qoe.kafka.message.Measurement;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -87,7 +88,7 @@ class LateDataTest {
       assertThat(refired.metrics().get("total_ms").min()).isEqualTo(10);
       assertThat(refired.metrics().get("total_ms").max()).isEqualTo(30);
       assertThat(refired.metrics().get("total_ms").mean()).isEqualTo(20);
-      assertThat(h.getSideOutput(QoeJob.LATE)).isNullOrEmpty();
+      assertThat(h.getSideOutput(SeriesWindows.LATE)).isNullOrEmpty();
       assertThat(metrics.count("windows_emitted")).isEqualTo(2);
       assertThat(((Histogram) metrics.metric("sketch_bytes")).getCount()).isEqualTo(2);
       assertThat(((Histogram) metrics.metric("sketch_bytes")).getStatistics().getMin())
@@ -111,7 +112,7 @@ class LateDataTest {
           .singleElement()
           .extracting(SeriesAggregate::count)
           .isEqualTo(2L);
-      late = h.getSideOutput(QoeJob.LATE).stream().map(StreamRecord::getValue).toList();
+      late = h.getSideOutput(SeriesWindows.LATE).stream().map(StreamRecord::getValue).toList();
       assertThat(late).extracting(Measurement::eventId).containsExactly("c");
       assertThat(metrics.count("windows_emitted")).isEqualTo(1);
     }

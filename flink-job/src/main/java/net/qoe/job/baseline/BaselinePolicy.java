@@ -59,21 +59,8 @@ public record BaselinePolicy(
           "the band must be a positive number of spreads: " + spreads);
     }
     BaselinePolicy d = defaults();
-    return new BaselinePolicy(
-        warmupWindows,
-        warmupSamples,
-        alpha,
-        beta,
-        gamma,
-        seasonalWeight,
-        seasonalMinWindows,
-        relativeFloor,
-        absoluteFloor,
-        spreads,
-        confirmWindows,
-        spreads * d.immediateScore() / d.anomalyScore(),
-        lossShift,
-        lossCusumThreshold);
+    return with(
+        warmupWindows, warmupSamples, spreads, spreads * d.immediateScore() / d.anomalyScore());
   }
 
   /**
@@ -84,9 +71,15 @@ public record BaselinePolicy(
     if (windows < 1) {
       throw new IllegalArgumentException("the warm-up needs at least one window: " + windows);
     }
+    return with(windows, Math.min(30, 3 * windows), anomalyScore, immediateScore);
+  }
+
+  /** This policy with the fields the {@code with…} methods set; the others stay. */
+  private BaselinePolicy with(
+      int warmupWindows, int warmupSamples, double anomalyScore, double immediateScore) {
     return new BaselinePolicy(
-        windows,
-        Math.min(30, 3 * windows),
+        warmupWindows,
+        warmupSamples,
         alpha,
         beta,
         gamma,

@@ -106,24 +106,18 @@ public final class Dedupe implements Serializable {
    * a time.
    */
   public static Tuple2<Long, Long> eventIdOf(Measurement m) {
-    String id = m.eventId();
-    if (isCanonicalUuid(id)) {
-      return Tuple2.of(highBits(id), lowBits(id));
+    long[] bits = new long[2];
+    readEventId(m.eventId(), bits);
+    return Tuple2.of(bits[0], bits[1]);
+  }
+
+  /** {@link #eventIdOf} into {@code bits} (high, low), for the per-record path without a tuple. */
+  private static void readEventId(String id, long[] bits) {
+    if (!readCanonicalUuid(id, bits)) {
+      UUID uuid = UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.UTF_8));
+      bits[0] = uuid.getMostSignificantBits();
+      bits[1] = uuid.getLeastSignificantBits();
     }
-    UUID uuid = hashed(id);
-    return Tuple2.of(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits());
-  }
-
-  private static UUID hashed(String id) {
-    return UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static long highBits(String canonicalUuid) {
-    return hexBits(canonicalUuid, 0, 8, 9, 13, 14, 18);
-  }
-
-  private static long lowBits(String canonicalUuid) {
-    return hexBits(canonicalUuid, 19, 23, 24, 36, 36, 36);
   }
 
   /**
@@ -133,31 +127,14 @@ public final class Dedupe implements Serializable {
    * parsing and printing each id).
    */
   static boolean isCanonicalUuid(String id) {
-    if (id.length() != 36) {
-      return false;
-    }
-    for (int i = 0; i < 36; i++) {
-      char c = id.charAt(i);
-      boolean ok =
-          (i == 8 || i == 13 || i == 18 || i == 23)
-              ? c == '-'
-              : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
+    return readCanonicalUuid(id, new long[2]);
   }
 
-  // the bits read by the last successful readCanonicalUuid (one task thread per instance)
-  private transient long uuidHigh;
-  private transient long uuidLow;
-
   /**
-   * {@link #isCanonicalUuid} and, when it is, its bits into {@link #uuidHigh} and {@link #uuidLow}:
-   * one pass over the characters instead of a check and then a parse.
+   * {@link #isCanonicalUuid} and, when it is, its high and low bits into {@code bits}: one pass
+   * over the characters instead of a check and then a parse.
    */
-  private boolean readCanonicalUuid(String id) {
+  private static boolean readCanonicalUuid(String id, long[] bits) {
     if (id.length() != 36) {
       return false;
     }
@@ -184,27 +161,13 @@ public final class Dedupe implements Serializable {
         low = low << 4 | digit;
       }
     }
-    uuidHigh = high;
-    uuidLow = low;
+    bits[0] = high;
+    bits[1] = low;
     return true;
   }
 
-  /** The hex digits of up to three ranges of {@code s}, read as one number. */
-  private static long hexBits(
-      String s, int from1, int to1, int from2, int to2, int from3, int to3) {
-    long bits = 0;
-    bits = hexBits(bits, s, from1, to1);
-    bits = hexBits(bits, s, from2, to2);
-    return hexBits(bits, s, from3, to3);
-  }
-
-  private static long hexBits(long bits, String s, int from, int to) {
-    for (int i = from; i < to; i++) {
-      char c = s.charAt(i);
-      bits = bits << 4 | (c <= '9' ? c - '0' : c - 'a' + 10);
-    }
-    return bits;
-  }
+  /** The bits of the id being looked up (one task thread per instance): no array per record. */
+  private transient long[] idBits;
 
   /** Creates the state and the "duplicates" counter; called from the owning function's open. */
   public void open(RuntimeContext context) {
@@ -214,6 +177,7 @@ public final class Dedupe implements Serializable {
       seenIds = context.getState(new ValueStateDescriptor<>("seen-ids", SeenIds.TYPE));
     }
     duplicates = context.getMetricGroup().counter("duplicates");
+    idBits = new long[2];
   }
 
   /**
@@ -244,17 +208,9 @@ public final class Dedupe implements Serializable {
   /** {@link #firstSeen} on one {@link SeenIds} per series, with the same outcome. */
   private boolean firstSeenCompact(Measurement m, TimerService timers) throws Exception {
     long now = timers.currentProcessingTime();
-    String id = m.eventId();
-    long high;
-    long low;
-    if (readCanonicalUuid(id)) {
-      high = uuidHigh;
-      low = uuidLow;
-    } else {
-      UUID uuid = hashed(id);
-      high = uuid.getMostSignificantBits();
-      low = uuid.getLeastSignificantBits();
-    }
+    readEventId(m.eventId(), idBits);
+    long high = idBits[0];
+    long low = idBits[1];
     SeenIds ids = currentSeenIds();
     if (ids != null && ids.expiryOf(high, low) > now) {
       duplicates.inc();

@@ -108,8 +108,7 @@ public final class CorrelateScope
       members = new HashMap<>();
       ctx.timerService().registerEventTimeTimer(at + allowedLatenessMs + 1);
     }
-    Map<String, Boolean> before = new HashMap<>(members);
-    members.put(member, w.degraded());
+    Boolean previous = members.put(member, w.degraded());
     seen.put(at, members);
     if (ctx.timerService().currentWatermark() < at) {
       List<DiagnosedWindow> held = pending.get(at);
@@ -128,8 +127,14 @@ public final class CorrelateScope
     List<DiagnosedWindow> kept = released.get(at);
     kept = kept == null ? new ArrayList<>() : kept;
     kept.removeIf(k -> memberOf(k).equals(member));
-    if (!members.equals(before)) {
+    if (!Objects.equals(previous, w.degraded())) {
       // ... and revise the degraded windows of the same time whose scope or counts this changes
+      Map<String, Boolean> before = new HashMap<>(members);
+      if (previous == null) {
+        before.remove(member);
+      } else {
+        before.put(member, previous);
+      }
       for (DiagnosedWindow k : kept) {
         DiagnosedWindow revised = annotate(k, members);
         if (!sameAnnotation(revised, annotate(k, before))) {

@@ -13,7 +13,7 @@ import net.qoe.job.diagnosis.Diagnose;
 import net.qoe.job.diagnosis.DiagnosedWindow;
 import net.qoe.job.diagnosis.Diagnoser;
 import net.qoe.job.escalation.AutoPerfConfig;
-import net.qoe.job.escalation.Thresholds;
+import net.qoe.job.escalation.FastPathRuns;
 import net.qoe.job.escalation.TierEscalator;
 import net.qoe.job.escalation.TierTransition;
 import net.qoe.job.ingest.IngestResult;
@@ -49,6 +49,7 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
@@ -272,9 +273,12 @@ public final class QoeJob {
       SingleOutputStreamOperator<TierTransition> transitions =
           diagnosed
               .connect(
-                  aggregates
-                      .getSideOutput(SeriesWindows.UNIQUE)
-                      .map(Thresholds::fastPathView)
+                  // Still partitioned by series, in the keyed task that emitted them.
+                  DataStreamUtils.reinterpretAsKeyedStream(
+                          aggregates.getSideOutput(SeriesWindows.UNIQUE),
+                          SeriesAggregator::keyOf,
+                          Types.STRING)
+                      .process(new FastPathRuns(escalation.policy()))
                       .returns(MessageTypes.MEASUREMENT)
                       .name("runs for the fast path")
                       .uid("fast-path-runs"))

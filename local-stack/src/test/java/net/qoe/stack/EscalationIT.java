@@ -98,7 +98,7 @@ class EscalationIT {
         .asString()
         // three raw runs over 2000 ms take the fast path, before the window even closes
         // (which slow run came third is not asserted)
-        .startsWith("probe-e|shop|1|2|3 consecutive hard breaches, last: http total 245")
+        .startsWith("probe-e|shop|1|2|3 hard breaches in a row, last: http total 245")
         .endsWith(" ms > 2000 ms");
 
     List<TierCommand> commands = readCommittedCommands(1);

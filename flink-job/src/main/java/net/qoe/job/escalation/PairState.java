@@ -13,8 +13,8 @@ import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * Where one (probe, target) pair stands: its tier and since when, the streaks of breaching and
- * healthy windows that drive hysteresis, the cooldown, the fast-path streak of raw breaches, and
- * the expiry of the command currently in force.
+ * healthy windows that drive hysteresis, the cooldown, the fast-path streaks of raw breaches per
+ * test, and the expiry of the command currently in force.
  */
 final class PairState {
 
@@ -28,7 +28,6 @@ final class PairState {
   int healthyStreak;
   long lastHealthyWindow = Long.MIN_VALUE;
   long cooldownUntilMs;
-  int fastStreak;
   long expiresMs;
   String lastReason = "";
 
@@ -39,6 +38,51 @@ final class PairState {
    * reporting (taken out of the suite, or run only in a deeper tier) is forgotten after a while.
    */
   final Map<String, Long> degraded = new TreeMap<>();
+
+  /**
+   * The fast path, per test of the pair: hard breaches in a row since its last healthy run, and the
+   * event time of the last of them. A healthy run of one test does not break another's streak: a
+   * target whose http fails while tcp connects must still escalate.
+   */
+  final Map<String, FastStreak> fastStreaks = new TreeMap<>();
+
+  /** Consecutive hard breaches of one test, and when the last one ran (event time). */
+  static final class FastStreak {
+    int breaches;
+    long lastBreachMs;
+
+    FastStreak(int breaches, long lastBreachMs) {
+      this.breaches = breaches;
+      this.lastBreachMs = lastBreachMs;
+    }
+  }
+
+  /**
+   * A hard breach of one run of {@code test} at {@code tsMs}: its streak grows, and the pair's fast
+   * streak, the sum over its tests, is returned. A test whose last breach is older than {@code
+   * staleBeforeMs} has stopped reporting (taken out of the suite, or its target) and no longer
+   * counts.
+   */
+  int fastBreach(String test, long tsMs, long staleBeforeMs) {
+    fastStreaks.values().removeIf(s -> s.lastBreachMs < staleBeforeMs);
+    FastStreak s = fastStreaks.get(test);
+    if (s == null) {
+      fastStreaks.put(test, new FastStreak(1, tsMs));
+    } else {
+      s.breaches++;
+      s.lastBreachMs = Math.max(s.lastBreachMs, tsMs);
+    }
+    int sum = 0;
+    for (FastStreak f : fastStreaks.values()) {
+      sum += f.breaches;
+    }
+    return sum;
+  }
+
+  /** A healthy run of {@code test}: its streak ends; returns whether there was one. */
+  boolean fastHealthy(String test) {
+    return fastStreaks.remove(test) != null;
+  }
 
   /**
    * A window with a breach. Windows of several tests of the pair can arrive for the same start; the
@@ -80,7 +124,7 @@ final class PairState {
     enteredMs = nowMs;
     breachStreak = 0;
     healthyStreak = 0;
-    fastStreak = 0;
+    fastStreaks.clear();
     lastBreachWindow = Long.MIN_VALUE;
     lastHealthyWindow = Long.MIN_VALUE;
   }
@@ -107,7 +151,14 @@ final class PairState {
       out.writeInt(s.healthyStreak);
       out.writeLong(s.lastHealthyWindow);
       out.writeLong(s.cooldownUntilMs);
-      out.writeInt(s.fastStreak);
+      // Once the pair's single fast streak (never negative), now the number of per-test streaks
+      // that follow, as -1 - n, so that state from before still reads.
+      out.writeInt(-1 - s.fastStreaks.size());
+      for (Map.Entry<String, FastStreak> e : s.fastStreaks.entrySet()) {
+        out.writeUTF(e.getKey());
+        out.writeInt(e.getValue().breaches);
+        out.writeLong(e.getValue().lastBreachMs);
+      }
       out.writeLong(s.expiresMs);
       out.writeUTF(s.lastReason);
       out.writeInt(s.degraded.size());
@@ -127,7 +178,12 @@ final class PairState {
       s.healthyStreak = in.readInt();
       s.lastHealthyWindow = in.readLong();
       s.cooldownUntilMs = in.readLong();
-      s.fastStreak = in.readInt();
+      int fast = in.readInt();
+      // Before per-test streaks (fast >= 0) the pair had one streak of fewer breaches than
+      // escalate; no test can be named for it, so it starts again.
+      for (int i = 0; i < -1 - fast; i++) {
+        s.fastStreaks.put(in.readUTF(), new FastStreak(in.readInt(), in.readLong()));
+      }
       s.expiresMs = in.readLong();
       s.lastReason = in.readUTF();
       int degraded = in.readInt();

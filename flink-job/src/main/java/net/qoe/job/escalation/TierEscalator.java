@@ -1,5 +1,6 @@
 package net.qoe.job.escalation;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +26,8 @@ import org.apache.flink.util.Collector;
  *
  * <ul>
  *   <li>tier 1 → 2 after {@code windowsToEscalate} consecutive windows over a tier-1 threshold, or
- *       at once after {@code fastPathBreaches} consecutive hard breaches in raw runs;
+ *       at once after {@code fastPathBreaches} hard breaches in raw runs, counted per test since
+ *       its last healthy run;
  *   <li>tier 2 → 3 after as many windows over a tier-2 threshold;
  *   <li>one tier down after {@code healthyWindowsToDeescalate} healthy windows, and from tier 3
  *       when it has lasted {@code maxTier3Dwell};
@@ -193,7 +195,15 @@ public final class TierEscalator
         : String.format(Locale.ROOT, "%.1f", v);
   }
 
-  /** The fast path: consecutive hard breaches in raw runs escalate before the window closes. */
+  /**
+   * The fast path: hard breaches in raw runs escalate before the window closes. Each test of the
+   * pair keeps its own streak, broken only by its own healthy run, and the pair escalates when the
+   * streaks add up to {@code fastPathBreaches}: a target that is down escalates after one round of
+   * its tests, one whose http fails while tcp still connects after that many http runs.
+   *
+   * <p>Only runs that change a streak arrive ({@link FastPathRuns}): hard breaches, and a test's
+   * first healthy run after one.
+   */
   @Override
   public void processElement2(Measurement m, Context ctx, Collector<TierTransition> out)
       throws Exception {
@@ -203,14 +213,13 @@ public final class TierEscalator
     }
     String breach = thresholds.hardBreach(m);
     if (breach == null) {
-      if (p.fastStreak != 0) {
-        p.fastStreak = 0;
+      if (p.fastHealthy(m.test())) {
         pairs.put(m.target(), p);
       }
       return;
     }
-    p.fastStreak++;
-    if (p.fastStreak >= config.fastPathBreaches()) {
+    int streak = p.fastBreach(m.test(), m.tsMs(), m.tsMs() - FAST_STREAK_HORIZON_MS);
+    if (streak >= config.fastPathBreaches()) {
       long now = ctx.timerService().currentProcessingTime();
       p.degraded.put(m.test(), m.tsMs());
       escalate(
@@ -219,13 +228,18 @@ public final class TierEscalator
           m.target(),
           p,
           2,
-          String.format(
-              Locale.ROOT, "%d consecutive hard breaches, last: %s", p.fastStreak, breach),
+          String.format(Locale.ROOT, "%d hard breaches in a row, last: %s", streak, breach),
           now,
           "e" + m.eventId());
     }
     pairs.put(m.target(), p);
   }
+
+  /**
+   * A test whose last hard breach is this much older than the run at hand has stopped reporting,
+   * and its streak no longer counts: tier-1 tests run every few seconds to minutes.
+   */
+  static final long FAST_STREAK_HORIZON_MS = Duration.ofMinutes(15).toMillis();
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<TierTransition> out)

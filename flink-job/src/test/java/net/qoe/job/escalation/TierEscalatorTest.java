@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import net.qoe.job.baseline.Headlines;
 import net.qoe.job.baseline.MetricScore;
 import net.qoe.job.baseline.ScoredWindow;
@@ -184,7 +185,75 @@ class TierEscalatorTest {
       TierTransition t = single(h);
       assertThat(t.toTier()).isEqualTo(2);
       assertThat(t.reason())
-          .isEqualTo("3 consecutive hard breaches, last: http total 2600 ms > 2000 ms");
+          .isEqualTo("3 hard breaches in a row, last: http total 2600 ms > 2000 ms");
+    }
+  }
+
+  @Test
+  void aHealthyRunOfAnotherTestDoesNotBreakAStreak() throws Exception {
+    try (var h = harness(config)) {
+      h.processElement2(testRun("web", "http", false, T0), T0);
+      h.processElement2(testRun("web", "tcp", true, T0 + 1000), T0); // tcp still connects
+      h.processElement2(testRun("web", "http", false, T0 + 30_000), T0);
+      h.processElement2(testRun("web", "tcp", true, T0 + 31_000), T0);
+      h.processElement2(testRun("other", "http", false, T0 + 40_000), T0); // another target
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement2(testRun("web", "http", false, T0 + 60_000), T0);
+      TierTransition t = single(h);
+      assertThat(t.target()).isEqualTo("web");
+      assertThat(t.reason()).startsWith("3 hard breaches in a row, last: http run failed");
+    }
+  }
+
+  @Test
+  void breachesOfSeveralTestsOfAPairAddUp() throws Exception {
+    try (var h = harness(config)) {
+      // the target goes down: one round of its three tests escalates
+      h.processElement2(testRun("web", "http", false, T0), T0);
+      h.processElement2(testRun("web", "tcp", false, T0 + 1000), T0);
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement2(testRun("web", "udp", false, T0 + 2000), T0);
+      TierTransition t = single(h);
+      assertThat(t.toTier()).isEqualTo(2);
+      assertThat(t.reason()).startsWith("3 hard breaches in a row, last: udp run failed");
+    }
+  }
+
+  @Test
+  void aStreakEndsWithItsOwnTestsHealthyRunOrWhenTheTestStopsReporting() throws Exception {
+    try (var h = harness(config)) {
+      h.processElement2(testRun("web", "tcp", false, T0), T0);
+      h.processElement2(testRun("web", "http", false, T0 + 1000), T0);
+      h.processElement2(testRun("web", "tcp", true, T0 + 30_000), T0); // tcp's streak ends
+      h.processElement2(testRun("web", "http", false, T0 + 31_000), T0); // http: 2
+      h.processElement2(testRun("web", "udp", false, T0 + 40_000), T0); // 2 + 1 escalates
+      assertThat(single(h).reason()).startsWith("3 hard breaches in a row");
+    }
+    try (var h = harness(config)) {
+      long horizon = TierEscalator.FAST_STREAK_HORIZON_MS;
+      h.processElement2(testRun("web", "tcp", false, T0), T0);
+      h.processElement2(testRun("web", "tcp", false, T0 + 30_000), T0);
+      // tcp was taken out of the suite: its two breaches are too old to count
+      h.processElement2(testRun("web", "http", false, T0 + 30_001 + horizon), T0);
+      h.processElement2(testRun("web", "http", false, T0 + 60_000 + horizon), T0);
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement2(testRun("web", "http", false, T0 + 90_000 + horizon), T0);
+      assertThat(single(h).reason()).startsWith("3 hard breaches in a row, last: http");
+    }
+  }
+
+  @Test
+  void fastStreaksSurviveARestore() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = harness(config)) {
+      h.processElement2(testRun("web", "http", false, T0), T0);
+      h.processElement2(testRun("web", "tcp", false, T0 + 1000), T0);
+      snapshot = h.snapshot(1, T0);
+    }
+    try (var h = harness(config, snapshot)) {
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement2(testRun("web", "http", false, T0 + 30_000), T0);
+      assertThat(single(h).reason()).startsWith("3 hard breaches in a row");
     }
   }
 
@@ -455,6 +524,24 @@ class TierEscalatorTest {
         null,
         null,
         Map.of("total_ms", totalMs));
+  }
+
+  /** A run of probe-a; a failed one is a hard breach, an ok one healthy. */
+  static Measurement testRun(String target, String test, boolean ok, long tsMs) {
+    return new Measurement(
+        1,
+        UUID.randomUUID().toString(),
+        "probe-a",
+        target,
+        test,
+        1,
+        tsMs,
+        ok,
+        ok ? null : new MeasurementError("connect", "refused"),
+        null,
+        null,
+        null,
+        Map.of());
   }
 
   static Measurement failedRun(String probe, String target) {

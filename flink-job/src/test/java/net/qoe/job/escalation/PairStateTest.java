@@ -1,0 +1,83 @@
+package net.qoe.job.escalation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+class PairStateTest {
+
+  private final PairState.Serializer serializer = new PairState.Serializer();
+
+  @Test
+  void fastStreaksRoundTrip() throws Exception {
+    PairState s = new PairState();
+    s.tier = 1;
+    s.cooldownUntilMs = 42;
+    s.expiresMs = 99;
+    s.lastReason = "why";
+    s.degraded.put("http", 7L);
+    assertThat(s.fastBreach("http", 1_000, 0)).isEqualTo(1);
+    assertThat(s.fastBreach("tcp", 2_000, 0)).isEqualTo(2);
+    assertThat(s.fastBreach("http", 3_000, 0)).isEqualTo(3);
+
+    PairState back = roundTrip(s);
+    assertThat(back.fastStreaks).containsOnlyKeys("http", "tcp");
+    assertThat(back.fastStreaks.get("http").breaches).isEqualTo(2);
+    assertThat(back.fastStreaks.get("http").lastBreachMs).isEqualTo(3_000);
+    assertThat(back.fastStreaks.get("tcp").breaches).isEqualTo(1);
+    assertThat(back.expiresMs).isEqualTo(99);
+    assertThat(back.lastReason).isEqualTo("why");
+    assertThat(back.degraded).containsEntry("http", 7L);
+    // the streak goes on from where it was
+    assertThat(back.fastBreach("tcp", 4_000, 0)).isEqualTo(4);
+    assertThat(back.fastHealthy("http")).isTrue();
+    assertThat(back.fastHealthy("http")).isFalse();
+    assertThat(back.fastBreach("udp", 5_000, 0)).isEqualTo(3);
+  }
+
+  @Test
+  void stateWrittenBeforePerTestStreaksStillReads() throws Exception {
+    // the layout of the version with one fast streak per pair
+    DataOutputSerializer out = new DataOutputSerializer(128);
+    out.writeInt(2); // tier
+    out.writeLong(11); // entered
+    out.writeInt(1); // breach streak
+    out.writeLong(12); // last breach window
+    out.writeInt(0); // healthy streak
+    out.writeLong(13); // last healthy window
+    out.writeLong(14); // cooldown until
+    out.writeInt(2); // the pair's fast streak
+    out.writeLong(15); // expires
+    out.writeUTF("old reason");
+    out.writeInt(1);
+    out.writeUTF("dns");
+    out.writeLong(16);
+
+    PairState s =
+        serializer.deserialize(new DataInputDeserializer(out.getSharedBuffer(), 0, out.length()));
+    assertThat(s.tier).isEqualTo(2);
+    assertThat(s.cooldownUntilMs).isEqualTo(14);
+    assertThat(s.fastStreaks).isEmpty();
+    assertThat(s.expiresMs).isEqualTo(15);
+    assertThat(s.lastReason).isEqualTo("old reason");
+    assertThat(s.degraded).containsEntry("dns", 16L);
+  }
+
+  @Test
+  void enteringATierClearsTheFastStreaks() {
+    PairState s = new PairState();
+    s.fastBreach("http", 1_000, 0);
+    s.enter(2, 5_000);
+    assertThat(s.fastStreaks).isEmpty();
+    assertThat(s.fastBreach("http", 6_000, 0)).isEqualTo(1);
+  }
+
+  private PairState roundTrip(PairState s) throws Exception {
+    DataOutputSerializer out = new DataOutputSerializer(128);
+    serializer.serialize(s, out);
+    return serializer.deserialize(
+        new DataInputDeserializer(out.getSharedBuffer(), 0, out.length()));
+  }
+}

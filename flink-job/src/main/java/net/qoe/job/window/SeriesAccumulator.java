@@ -3,6 +3,7 @@ package net.qoe.job.window;
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +92,7 @@ public final class SeriesAccumulator {
       MetricSummary s = e.getValue();
       MetricAccumulator m = new MetricAccumulator();
       try {
-        m.sketch = s.decodeSketch();
+        m.restore(s.decodeSketch());
       } catch (IOException ex) {
         throw new UncheckedIOException("the sketch of " + e.getKey() + " does not decode", ex);
       }
@@ -325,9 +326,25 @@ public final class SeriesAccumulator {
         + "]";
   }
 
-  /** One metric's sketch and exact moments. */
+  /**
+   * One metric's sketch and exact moments.
+   *
+   * <p>Values wait in a small array and go into the sketch in bulk: when it is asked for (the
+   * window fires, a merge or copy), or {@value #PENDING_MAX} at a time. Adding to a sketch touches
+   * the sketch, its store and its bins, three objects apart in memory; with thousands of windows
+   * open each add was waiting on memory, about a fifth of the keyed task. The sketch comes out the
+   * same: its bins are counts, whatever the order the values arrive in.
+   */
   static final class MetricAccumulator {
-    DDSketch sketch = Sketches.create();
+    static final int PENDING_MAX = 64;
+
+    /** Null until a value is flushed into it or it is restored. */
+    private DDSketch sketch;
+
+    /** Values not in the sketch yet: the first {@code pendingCount}. */
+    private double[] pending;
+
+    private int pendingCount;
     long count;
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
@@ -336,14 +353,77 @@ public final class SeriesAccumulator {
     // (restored from state or an aggregate written before it was kept)
     double m2;
 
+    /**
+     * Set when restored from state: with RocksDB every measurement reads its window from state and
+     * writes it back, and the values would only go through the pending array to be copied into a
+     * sketch for writing. Such an accumulator adds to its sketch straight away.
+     */
+    private boolean addDirectly;
+
     void add(double v) {
       double before = count == 0 ? 0 : sum / count;
-      sketch.accept(v);
+      if (addDirectly) {
+        sketch.accept(v);
+      } else {
+        addPending(v);
+      }
       count++;
       min = Math.min(min, v);
       max = Math.max(max, v);
       sum += v;
       m2 += (v - before) * (v - sum / count);
+    }
+
+    private void addPending(double v) {
+      if (pending == null) {
+        pending = new double[4];
+      } else if (pendingCount == pending.length) {
+        if (pending.length < PENDING_MAX) {
+          pending = Arrays.copyOf(pending, pending.length * 2);
+        } else {
+          flush();
+        }
+      }
+      pending[pendingCount++] = v;
+    }
+
+    /** The sketch of every value added, the pending ones now included. */
+    DDSketch sketch() {
+      flush();
+      return sketch;
+    }
+
+    /**
+     * For state: the sketch of every value added, leaving this accumulator as it is. A snapshot of
+     * the heap backend writes state on another thread, so writing must not change it; and a sketch
+     * is far smaller than the values it stands for.
+     */
+    DDSketch sketchForState() {
+      if (pendingCount == 0 && sketch != null) {
+        return sketch;
+      }
+      DDSketch s = sketch == null ? Sketches.create() : sketch.copy();
+      for (int i = 0; i < pendingCount; i++) {
+        s.accept(pending[i]);
+      }
+      return s;
+    }
+
+    /** For restoring: the sketch of every value so far, none pending. */
+    void restore(DDSketch restored) {
+      sketch = restored;
+      pendingCount = 0;
+      addDirectly = true;
+    }
+
+    private void flush() {
+      if (sketch == null) {
+        sketch = Sketches.create();
+      }
+      for (int i = 0; i < pendingCount; i++) {
+        sketch.accept(pending[i]);
+      }
+      pendingCount = 0;
     }
 
     void merge(MetricAccumulator o) {
@@ -353,7 +433,13 @@ public final class SeriesAccumulator {
       } else if (o.count > 0) {
         m2 = o.m2;
       }
-      sketch.mergeWith(o.sketch);
+      DDSketch into = sketch();
+      if (o.sketch != null) {
+        into.mergeWith(o.sketch);
+      }
+      for (int i = 0; i < o.pendingCount; i++) {
+        into.accept(o.pending[i]);
+      }
       count += o.count;
       min = Math.min(min, o.min);
       max = Math.max(max, o.max);
@@ -374,7 +460,10 @@ public final class SeriesAccumulator {
 
     MetricAccumulator copy() {
       MetricAccumulator c = new MetricAccumulator();
-      c.sketch = sketch.copy();
+      c.sketch = sketch == null ? null : sketch.copy();
+      c.pending = pending == null ? null : Arrays.copyOf(pending, Math.max(4, pendingCount));
+      c.pendingCount = pendingCount;
+      c.addDirectly = addDirectly;
       c.count = count;
       c.min = min;
       c.max = max;
@@ -384,7 +473,7 @@ public final class SeriesAccumulator {
     }
 
     MetricSummary summary() {
-      return MetricSummary.fromSketch(sketch, count, min, max, sum);
+      return MetricSummary.fromSketch(sketch(), count, min, max, sum);
     }
   }
 }

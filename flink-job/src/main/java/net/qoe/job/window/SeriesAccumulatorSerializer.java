@@ -70,7 +70,7 @@ public final class SeriesAccumulatorSerializer extends CodecSerializer<SeriesAcc
       out.writeDouble(m.max);
       out.writeDouble(m.sum);
       out.writeDouble(m.m2);
-      writeBytes(Sketches.encode(m.sketch), out);
+      writeBytes(Sketches.encode(m.sketchForState()), out);
     }
     out.writeDouble(a.jitter.jitter());
     out.writeLong(a.jitter.samples());
@@ -109,7 +109,7 @@ public final class SeriesAccumulatorSerializer extends CodecSerializer<SeriesAcc
       m.max = in.readDouble();
       m.sum = in.readDouble();
       m.m2 = version >= 2 ? in.readDouble() : Double.NaN;
-      m.sketch = Sketches.decode(readBytes(in));
+      m.restore(Sketches.decode(readBytes(in)));
       a.metrics.put(name, m);
     }
     double j = in.readDouble();

@@ -115,6 +115,46 @@ class SeriesSerializersTest {
   }
 
   @Test
+  void pendingValuesGoIntoTheSketchAsIfAddedOneByOne() throws IOException {
+    Random random = new Random(3);
+    SeriesAccumulator.MetricAccumulator pending = new SeriesAccumulator.MetricAccumulator();
+    SeriesAccumulator.MetricAccumulator restored = new SeriesAccumulator.MetricAccumulator();
+    com.datadoghq.sketch.ddsketch.DDSketch direct = Sketches.create();
+    SeriesAccumulatorSerializer serializer = new SeriesAccumulatorSerializer();
+    for (int n : new int[] {1, 3, 4, 5, 63, 64, 65, 200}) {
+      for (int i = 0; i < n; i++) {
+        double v = Math.exp(random.nextGaussian() * 2) * 10;
+        pending.add(v);
+        restored.add(v);
+        direct.accept(v);
+      }
+      // written to state with values pending; writing leaves them pending
+      SeriesAccumulator whole = new SeriesAccumulator();
+      whole.metrics.put("x_ms", pending);
+      byte[] bytes = serialize(serializer, whole);
+      assertThat(bytes).isEqualTo(serialize(serializer, whole));
+      SeriesAccumulator back = serializer.deserialize(new DataInputDeserializer(bytes));
+      assertThat(Sketches.encode(back.metrics.get("x_ms").sketch()))
+          .as("restored after %d", n)
+          .isEqualTo(Sketches.encode(direct));
+      // and one restored from state goes on from there (adding to its sketch directly)
+      whole.metrics.put("x_ms", restored);
+      restored =
+          serializer
+              .deserialize(new DataInputDeserializer(serialize(serializer, whole)))
+              .metrics
+              .get("x_ms");
+    }
+    assertThat(Sketches.encode(pending.sketch())).isEqualTo(Sketches.encode(direct));
+    for (int i = 0; i < 10; i++) {
+      restored.add(i + 0.5);
+      direct.accept(i + 0.5);
+    }
+    assertThat(Sketches.encode(restored.sketch())).isEqualTo(Sketches.encode(direct));
+    assertThat(restored.count).isEqualTo(415);
+  }
+
+  @Test
   void anAccumulatorInAnUnknownFormatIsAnErrorNotGarbage() {
     byte[] bytes = serialize(new SeriesAccumulatorSerializer(), richAccumulator());
     bytes[0] = 9;
@@ -227,11 +267,11 @@ class SeriesSerializersTest {
           assertThat(a.max).as(name).isEqualTo(e.max);
           assertThat(a.sum).as(name).isEqualTo(e.sum);
           assertThat(Double.compare(a.m2, e.m2)).as(name + " m2").isZero();
-          assertThat(Sketches.encode(a.sketch)).as(name).isEqualTo(Sketches.encode(e.sketch));
+          assertThat(Sketches.encode(a.sketch())).as(name).isEqualTo(Sketches.encode(e.sketch()));
           double[] q = {0.01, 0.5, 0.9, 0.95, 0.99, 1};
-          assertThat(a.sketch.getValuesAtQuantiles(q))
+          assertThat(a.sketch().getValuesAtQuantiles(q))
               .as(name)
-              .containsExactly(e.sketch.getValuesAtQuantiles(q));
+              .containsExactly(e.sketch().getValuesAtQuantiles(q));
         });
     // and what a window reports from it
     if (expected.count > 0) {

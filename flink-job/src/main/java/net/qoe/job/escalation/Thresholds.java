@@ -126,10 +126,10 @@ public final class Thresholds {
 
   /**
    * The parts of a run that {@link #hardBreach} and the escalator's fast path read: the run without
-   * its RTT list and without metrics other than {@code total_ms}. Every unique run goes to the
-   * escalator over the network, keyed by probe; sent whole, its packets and phase timings made it
-   * several times larger and cost the job about a tenth of its CPU. {@code hardBreach} of the view
-   * is that of the run.
+   * its RTT list and without metrics other than {@code total_ms}. The runs {@link FastPathRuns}
+   * passes on go to the escalator over the network, keyed by probe; sent whole, their packets and
+   * phase timings made them several times larger. {@code hardBreach} of the view is that of the
+   * run.
    */
   public static Measurement fastPathView(Measurement m) {
     Double total = m.metrics().get(TOTAL_MS);

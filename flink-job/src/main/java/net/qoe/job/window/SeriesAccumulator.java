@@ -403,9 +403,7 @@ public final class SeriesAccumulator {
         return sketch;
       }
       DDSketch s = sketch == null ? Sketches.create() : sketch.copy();
-      for (int i = 0; i < pendingCount; i++) {
-        s.accept(pending[i]);
-      }
+      addPendingTo(s);
       return s;
     }
 
@@ -420,10 +418,15 @@ public final class SeriesAccumulator {
       if (sketch == null) {
         sketch = Sketches.create();
       }
-      for (int i = 0; i < pendingCount; i++) {
-        sketch.accept(pending[i]);
-      }
+      addPendingTo(sketch);
       pendingCount = 0;
+    }
+
+    /** Adds the pending values to {@code into}; they stay pending here. */
+    private void addPendingTo(DDSketch into) {
+      for (int i = 0; i < pendingCount; i++) {
+        into.accept(pending[i]);
+      }
     }
 
     void merge(MetricAccumulator o) {
@@ -437,9 +440,7 @@ public final class SeriesAccumulator {
       if (o.sketch != null) {
         into.mergeWith(o.sketch);
       }
-      for (int i = 0; i < o.pendingCount; i++) {
-        into.accept(o.pending[i]);
-      }
+      o.addPendingTo(into);
       count += o.count;
       min = Math.min(min, o.min);
       max = Math.max(max, o.max);

@@ -10,7 +10,6 @@ import java.util.UUID;
 import net.qoe.job.testing.CapturedMetrics;
 import net.qoe.job.window.SeriesAggregator;
 import net.qoe.kafka.message.Measurement;
-import net.qoe.kafka.message.MeasurementError;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -165,19 +164,6 @@ class FastPathRunsTest {
   }
 
   private static Measurement run(String target, String test, boolean ok, long offsetMs) {
-    return new Measurement(
-        1,
-        UUID.randomUUID().toString(),
-        "probe-a",
-        target,
-        test,
-        1,
-        T0 + offsetMs,
-        ok,
-        ok ? null : new MeasurementError("connect", "refused"),
-        null,
-        ok && test.equals("udp") ? 50 : null,
-        ok && test.equals("udp") ? 50 : null,
-        Map.of("connect_ms", 1.0));
+    return TierEscalatorTest.testRun(target, test, ok, T0 + offsetMs);
   }
 }

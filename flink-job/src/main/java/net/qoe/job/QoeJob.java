@@ -45,6 +45,7 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
@@ -53,6 +54,7 @@ import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
@@ -179,6 +181,16 @@ public final class QoeJob {
   }
 
   public static KafkaSource<IngestResult> kafkaSource(JobConfig config) {
+    return kafkaSourceBuilder(config).build();
+  }
+
+  /**
+   * The job's Kafka source, to build as it is or bounded (as the benchmark reads a topic to its
+   * end). Its consumer takes up to {@value #MAX_POLL_RECORDS} records per poll, as many as a
+   * partition's fetch holds: the source's fetcher hands each poll to the task as one batch, and the
+   * default of 500 made ten hand-overs of what is one fetch.
+   */
+  public static KafkaSourceBuilder<IngestResult> kafkaSourceBuilder(JobConfig config) {
     OffsetsInitializer start =
         switch (config.startingOffsets()) {
           case "earliest" -> OffsetsInitializer.earliest();
@@ -193,8 +205,10 @@ public final class QoeJob {
         .setDeserializer(new MeasurementDeserializer())
         .setProperty("commit.offsets.on.checkpoint", "true")
         .setProperty("partition.discovery.interval.ms", "60000")
-        .build();
+        .setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(MAX_POLL_RECORDS));
   }
+
+  static final int MAX_POLL_RECORDS = 5000;
 
   /**
    * Job-wide settings: checkpoints (and where they go), restarts, the state backend, and no silent

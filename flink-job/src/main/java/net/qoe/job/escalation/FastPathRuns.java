@@ -45,7 +45,7 @@ public final class FastPathRuns extends KeyedProcessFunction<String, Measurement
   @Override
   public void processElement(Measurement m, Context ctx, Collector<Measurement> out)
       throws Exception {
-    if (thresholds.hardBreach(m) != null) {
+    if (thresholds.isHardBreach(m)) {
       breaches.inc();
       if (lastBreached.value() == null) {
         lastBreached.update(Boolean.TRUE);

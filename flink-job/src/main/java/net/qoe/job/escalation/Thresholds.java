@@ -152,33 +152,69 @@ public final class Thresholds {
   private static final String TOTAL_MS = "total_ms";
 
   /**
-   * A single run bad enough to count towards the fast path: it failed, or one run alone is over a
-   * tier-1 threshold.
+   * Whether a single run is bad enough to count towards the fast path: it failed, or one run alone
+   * is over a tier-1 threshold. The same decision as {@link #hardBreach}, without building the
+   * sentence: {@link FastPathRuns} asks this of every unique run.
+   */
+  public boolean isHardBreach(Measurement m) {
+    return breachOf(m) != Breach.NONE;
+  }
+
+  /**
+   * A single run bad enough to count towards the fast path ({@link #isHardBreach}), as a sentence
+   * with its numbers; null when it is not one.
    */
   public String hardBreach(Measurement m) {
+    return switch (breachOf(m)) {
+      case NONE -> null;
+      case FAILED ->
+          m.test()
+              + " run failed"
+              + (m.error() == null
+                  ? ""
+                  : " (" + m.error().stage() + ": " + m.error().message() + ")");
+      case HTTP_TOTAL ->
+          String.format(
+              Locale.ROOT,
+              "http total %.0f ms > %.0f ms",
+              m.metrics().get(TOTAL_MS),
+              config.httpResponseMs());
+      case PACKET_LOSS ->
+          String.format(
+              Locale.ROOT,
+              "%s packet loss %.0f %% > %.0f %%",
+              m.test(),
+              lossPct(m),
+              config.packetLossPct());
+    };
+  }
+
+  private enum Breach {
+    NONE,
+    FAILED,
+    HTTP_TOTAL,
+    PACKET_LOSS
+  }
+
+  private Breach breachOf(Measurement m) {
     if (!m.ok()) {
-      return m.test()
-          + " run failed"
-          + (m.error() == null ? "" : " (" + m.error().stage() + ": " + m.error().message() + ")");
+      return Breach.FAILED;
     }
-    Map<String, Double> metrics = m.metrics();
-    Double total = metrics.get(TOTAL_MS);
+    Double total = m.metrics().get(TOTAL_MS);
     if ("http".equals(m.test()) && total != null && total > config.httpResponseMs()) {
-      return String.format(
-          Locale.ROOT, "http total %.0f ms > %.0f ms", total, config.httpResponseMs());
+      return Breach.HTTP_TOTAL;
     }
     if (m.sent() != null && m.sent() > 0 && m.received() != null) {
-      double loss = 100.0 * (m.sent() - m.received()) / m.sent();
-      if (loss > config.packetLossPct()) {
-        return String.format(
-            Locale.ROOT,
-            "%s packet loss %.0f %% > %.0f %%",
-            m.test(),
-            loss,
-            config.packetLossPct());
+      if (lossPct(m) > config.packetLossPct()) {
+        return Breach.PACKET_LOSS;
       }
     }
-    return null;
+    return Breach.NONE;
+  }
+
+  /** Of a run whose {@code sent} is positive and {@code received} known. */
+  private static double lossPct(Measurement m) {
+    return 100.0 * (m.sent() - m.received()) / m.sent();
   }
 
   private static double lowTail(MetricSummary m) {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -60,7 +61,8 @@ public final class SeriesAccumulator {
   long packetsReceived;
   final Map<String, Long> errorsByStage = new TreeMap<>();
   final Map<String, Long> rejectedByMetric = new TreeMap<>();
-  final Map<String, MetricAccumulator> metrics = new TreeMap<>();
+  // looked up for every value added; hashed, since its order only matters in the aggregate
+  final Map<String, MetricAccumulator> metrics = new HashMap<>();
   JitterTracker jitter = new JitterTracker();
   // The mean RTT and event time of the last run with a received packet; NaN before one.
   double previousRunRtt = Double.NaN;
@@ -322,7 +324,7 @@ public final class SeriesAccumulator {
         + " ok="
         + okCount
         + " metrics="
-        + metrics.keySet()
+        + new TreeMap<>(metrics).keySet()
         + "]";
   }
 

@@ -2,6 +2,7 @@ package net.qoe.job.escalation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Locale;
 import java.util.Map;
 import net.qoe.job.window.SeriesAccumulator;
 import net.qoe.job.window.SeriesAggregate;
@@ -85,6 +86,38 @@ class ThresholdsTest {
     assertThat(thresholds.hardBreach(broken)).isNotNull();
     assertThat(thresholds.hardBreach(fast)).isNull();
     assertThat(thresholds.hardBreach(clean)).isNull();
+  }
+
+  @Test
+  void theBreachTestAgreesWithTheSentenceAndTheSentenceHasTheNumbers() {
+    AutoPerfConfig config = AutoPerfConfig.defaults();
+    Measurement slow = http(1, 2_600);
+    Measurement atThreshold = http(2, config.httpResponseMs());
+    Measurement lossy = udp(3, 10, 4);
+    Measurement oneLost = udp(4, 100, 99);
+    Measurement noneSent = udp(5, 0, 0);
+    Measurement broken = failed("http", "timeout", 6);
+    Measurement brokenNoError =
+        new Measurement(
+            1, "tcp-7", "p", "web", "tcp", 1, T0, false, null, null, null, null, Map.of());
+    for (Measurement m :
+        java.util.List.of(slow, atThreshold, lossy, oneLost, noneSent, broken, brokenNoError)) {
+      assertThat(thresholds.isHardBreach(m))
+          .as(m.eventId())
+          .isEqualTo(thresholds.hardBreach(m) != null);
+    }
+    assertThat(thresholds.hardBreach(slow))
+        .isEqualTo(
+            String.format(Locale.ROOT, "http total 2600 ms > %.0f ms", config.httpResponseMs()));
+    assertThat(thresholds.hardBreach(lossy))
+        .isEqualTo(
+            String.format(Locale.ROOT, "udp packet loss 60 %% > %.0f %%", config.packetLossPct()));
+    assertThat(thresholds.hardBreach(broken))
+        .isEqualTo("http run failed (timeout: timeout failure)");
+    assertThat(thresholds.hardBreach(brokenNoError)).isEqualTo("tcp run failed");
+    assertThat(thresholds.isHardBreach(atThreshold)).isFalse();
+    assertThat(thresholds.isHardBreach(noneSent)).isFalse();
+    assertThat(thresholds.isHardBreach(oneLost)).isEqualTo(1.0 > config.packetLossPct());
   }
 
   private static Measurement http(int i, double totalMs) {

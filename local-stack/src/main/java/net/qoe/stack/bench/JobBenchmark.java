@@ -24,7 +24,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import net.qoe.job.QoeJob;
 import net.qoe.job.config.JobConfig;
 import net.qoe.job.ingest.IngestResult;
-import net.qoe.job.ingest.MeasurementDeserializer;
 import net.qoe.job.sink.Sinks;
 import net.qoe.kafka.TopicCreator;
 import net.qoe.kafka.TopicSpec;
@@ -161,7 +160,7 @@ public final class JobBenchmark {
         Locale.ROOT, "plain consumer, read + decode: %,.0f measurements/s%n", rawRate);
 
     JobConfig config = config(bootstrap, db, BENCH_TOPIC, "1m", "earliest");
-    KafkaSource<IngestResult> bounded = bounded(bootstrap, BENCH_TOPIC, "bench-bounded");
+    KafkaSource<IngestResult> bounded = bounded(config);
     QoeJob job = job(config, bounded);
     long j0 = System.nanoTime();
     long cpu0 = processCpuNanos();
@@ -243,8 +242,7 @@ public final class JobBenchmark {
     consumeAndDecode(bootstrap, topic, n);
     JobConfig config = config(bootstrap, db, topic, "1m", "earliest");
     long t0 = System.nanoTime();
-    JobID id =
-        flink.submit(job(config, bounded(bootstrap, topic, "bench-warmup")), config, parallelism);
+    JobID id = flink.submit(job(config, bounded(config)), config, parallelism);
     JobStatus status = awaitEnd(flink, id, Duration.ofMinutes(20));
     double s = (System.nanoTime() - t0) / 1e9;
     System.out.printf(
@@ -256,15 +254,9 @@ public final class JobBenchmark {
         n / s);
   }
 
-  private static KafkaSource<IngestResult> bounded(String bootstrap, String topic, String group) {
-    return KafkaSource.<IngestResult>builder()
-        .setBootstrapServers(bootstrap)
-        .setTopics(topic)
-        .setGroupId(group)
-        .setStartingOffsets(OffsetsInitializer.earliest())
-        .setBounded(OffsetsInitializer.latest())
-        .setDeserializer(new MeasurementDeserializer())
-        .build();
+  /** The job's own Kafka source ({@link QoeJob#kafkaSourceBuilder}), read to the topic's end. */
+  private static KafkaSource<IngestResult> bounded(JobConfig config) {
+    return QoeJob.kafkaSourceBuilder(config).setBounded(OffsetsInitializer.latest()).build();
   }
 
   private static long processCpuNanos() {

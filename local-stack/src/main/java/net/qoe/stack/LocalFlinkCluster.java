@@ -4,7 +4,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import net.qoe.job.QoeJob;
@@ -19,6 +21,9 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
 import org.apache.flink.runtime.checkpoint.TaskStateStats;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
+import org.apache.flink.runtime.executiongraph.AccessExecutionJobVertex;
+import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
+import org.apache.flink.runtime.executiongraph.IOMetrics;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -102,6 +107,39 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
   public void cancel(JobID job) throws Exception {
     cluster.cancelJob(job).get(30, TimeUnit.SECONDS);
+  }
+
+  /** How one task (all its subtasks together) spent its time, in milliseconds. */
+  public record TaskTime(String name, double busyMs, long backPressuredMs, long idleMs) {
+
+    public double totalMs() {
+      return busyMs + backPressuredMs + idleMs;
+    }
+  }
+
+  /**
+   * Per task of a job, in topological order: the time its subtasks were busy, back-pressured
+   * (waiting for room downstream) and idle (waiting for input), summed over the subtasks. For a
+   * finished job these are the final figures; for a running one, those of the last metrics update.
+   */
+  public List<TaskTime> taskTimes(JobID job) throws Exception {
+    AccessExecutionGraph graph = cluster.getExecutionGraph(job).get(10, TimeUnit.SECONDS);
+    List<TaskTime> times = new ArrayList<>();
+    for (AccessExecutionJobVertex vertex : graph.getVerticesTopologically()) {
+      double busy = 0;
+      long backPressured = 0;
+      long idle = 0;
+      for (AccessExecutionVertex subtask : vertex.getTaskVertices()) {
+        IOMetrics io = subtask.getCurrentExecutionAttempt().getIOMetrics();
+        if (io != null) {
+          busy += io.getAccumulateBusyTime();
+          backPressured += io.getAccumulateBackPressuredTime();
+          idle += io.getAccumulateIdleTime();
+        }
+      }
+      times.add(new TaskTime(vertex.getName(), busy, backPressured, idle));
+    }
+    return times;
   }
 
   /**

@@ -214,6 +214,23 @@ public final class JobBenchmark {
             * 1e6
             / n,
         (cpuS - javaThreads) * 1e6 / n);
+    // which task held the pipeline back: busy the whole time, with the tasks before it
+    // back-pressured and those after it idle
+    System.out.println(
+        "  per task, share of its time busy / back-pressured / idle (subtasks summed):");
+    for (LocalFlinkCluster.TaskTime t : flink.taskTimes(id)) {
+      double total = t.totalMs();
+      if (total <= 0) {
+        continue;
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "    %3.0f %% / %3.0f %% / %3.0f %%  %s%n",
+          100 * t.busyMs() / total,
+          100 * t.backPressuredMs() / total,
+          100 * t.idleMs() / total,
+          t.name().length() > 70 ? t.name().substring(0, 70) + "…" : t.name());
+    }
     if (!cpuByJvmThreads.isEmpty()) {
       StringBuilder jvm = new StringBuilder("  of which (from /proc):");
       cpuByJvmThreads.forEach(

@@ -214,6 +214,12 @@ public final class JobBenchmark {
             * 1e6
             / n,
         (cpuS - javaThreads) * 1e6 / n);
+    if (!cpuByJvmThreads.isEmpty()) {
+      StringBuilder jvm = new StringBuilder("  of which (from /proc):");
+      cpuByJvmThreads.forEach(
+          (k, v) -> jvm.append(String.format(Locale.ROOT, " %s %.1f µs;", k, v * 1e6 / n)));
+      System.out.println(jvm);
+    }
     // which task held the pipeline back: busy the whole time, with the tasks before it
     // back-pressured and those after it idle
     System.out.println(
@@ -230,12 +236,6 @@ public final class JobBenchmark {
           100 * t.backPressuredMs() / total,
           100 * t.idleMs() / total,
           t.name().length() > 70 ? t.name().substring(0, 70) + "…" : t.name());
-    }
-    if (!cpuByJvmThreads.isEmpty()) {
-      StringBuilder jvm = new StringBuilder("  of which (from /proc):");
-      cpuByJvmThreads.forEach(
-          (k, v) -> jvm.append(String.format(Locale.ROOT, " %s %.1f µs;", k, v * 1e6 / n)));
-      System.out.println(jvm);
     }
   }
 

@@ -28,7 +28,7 @@ import net.qoe.job.sink.EscalationSinks;
 import net.qoe.job.sink.Sinks;
 import net.qoe.job.window.LateMeasurements;
 import net.qoe.job.window.SeriesAggregate;
-import net.qoe.job.window.SeriesAggregator;
+import net.qoe.job.window.SeriesKeys;
 import net.qoe.job.window.SeriesWindows;
 import net.qoe.kafka.message.DeadLetter;
 import net.qoe.kafka.message.Measurement;
@@ -290,7 +290,7 @@ public final class QoeJob {
                   // Still partitioned by series, in the keyed task that emitted them.
                   DataStreamUtils.reinterpretAsKeyedStream(
                           aggregates.getSideOutput(SeriesWindows.UNIQUE),
-                          SeriesAggregator::keyOf,
+                          SeriesKeys::keyOf,
                           Types.STRING)
                       .process(new FastPathRuns(escalation.policy()))
                       .returns(MessageTypes.MEASUREMENT)
@@ -341,7 +341,7 @@ public final class QoeJob {
   static SingleOutputStreamOperator<SeriesAggregate> seriesAggregates(
       DataStream<Measurement> measurements, JobConfig config) {
     return measurements
-        .keyBy(SeriesAggregator::keyOf, Types.STRING)
+        .keyBy(SeriesKeys::keyOf, Types.STRING)
         .process(
             SeriesWindows.create(
                 config.window(),
@@ -387,7 +387,7 @@ public final class QoeJob {
       double certDays) {
     long lateness = allowedLateness.toMillis();
     return aggregates
-        .keyBy(MergeAggregates::keyOf, Types.STRING)
+        .keyBy(SeriesKeys::keyOf, Types.STRING)
         .process(new SeriesBaselines(policy))
         .returns(TypeInformation.of(ScoredWindow.class))
         .name("baselines and anomaly scores")
@@ -425,7 +425,7 @@ public final class QoeJob {
   static SingleOutputStreamOperator<SeriesAggregate> rollup(
       DataStream<SeriesAggregate> finer, Resolution resolution, JobConfig config) {
     return finer
-        .keyBy(MergeAggregates::keyOf, Types.STRING)
+        .keyBy(SeriesKeys::keyOf, Types.STRING)
         .window(TumblingEventTimeWindows.of(resolution.size))
         .allowedLateness(config.allowedLateness())
         .aggregate(new MergeAggregates(), new StampRollupWindow())

@@ -10,7 +10,6 @@ import net.qoe.job.rollup.Rollups;
 import net.qoe.job.testing.CapturedMetrics;
 import net.qoe.job.window.SeriesAccumulator;
 import net.qoe.job.window.SeriesAggregate;
-import net.qoe.job.window.SeriesAggregator;
 import net.qoe.kafka.message.Measurement;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -28,29 +27,26 @@ class RollupWindowTest {
   private static final long MINUTE = 60_000;
 
   private static SeriesAggregate minute(int index, int runs) {
-    SeriesAggregator aggregator = new SeriesAggregator();
-    SeriesAccumulator acc = aggregator.createAccumulator();
+    SeriesAccumulator acc = new SeriesAccumulator();
     long start = T0 + index * MINUTE;
     for (int i = 0; i < runs; i++) {
-      acc =
-          aggregator.add(
-              new Measurement(
-                  1,
-                  "e" + index + "-" + i,
-                  "probe-1",
-                  "web",
-                  "http",
-                  1,
-                  start + i * 1000L,
-                  true,
-                  null,
-                  null,
-                  null,
-                  null,
-                  Map.of("total_ms", 10.0 + index * 10 + i)),
-              acc);
+      acc.add(
+          new Measurement(
+              1,
+              "e" + index + "-" + i,
+              "probe-1",
+              "web",
+              "http",
+              1,
+              start + i * 1000L,
+              true,
+              null,
+              null,
+              null,
+              null,
+              Map.of("total_ms", 10.0 + index * 10 + i)));
     }
-    return aggregator.getResult(acc).withWindow(start, start + MINUTE);
+    return acc.toAggregate(start, start + MINUTE);
   }
 
   @SuppressWarnings("unchecked")

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.UUID;
-import net.qoe.job.window.SeriesAggregator;
+import net.qoe.job.window.SeriesKeys;
 import net.qoe.kafka.message.Measurement;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.MapState;
@@ -24,16 +24,16 @@ import org.apache.flink.streaming.api.TimerService;
  * retries, spool replays), remembering each id for a TTL (processing time, default 24 h). It is the
  * first step of {@link net.qoe.job.window.SeriesWindows}, and runs with its state and timers.
  *
- * <p>It runs keyed by series ({@link #keyOf}, the same key as the windows): an event id always
- * belongs to one series (a retry or replay resends the same measurement), so the ids seen are kept
- * per series with the time each one expires; one processing-time timer per series at a time forgets
- * the expired ones. (Flink's state TTL on a map state did the same job, but the benchmark spent
- * almost three times the CPU per measurement with it.) On the heap state backend the ids of a
- * series are one {@link SeenIds} table (24 bytes per id, updated in place); on RocksDB they are a
- * map state with one entry per id, so that each new id writes only itself. A table picks up the
- * map's entries the first time its series is seen, so state written by the map layout (an earlier
- * job version, or RocksDB) keeps its ids; the other way round, moving heap state to RocksDB through
- * a savepoint, the ids remembered so far are not carried over.
+ * <p>It runs keyed by series ({@link SeriesKeys#keyOf}, the same key as the windows): an event id
+ * always belongs to one series (a retry or replay resends the same measurement), so the ids seen
+ * are kept per series with the time each one expires; one processing-time timer per series at a
+ * time forgets the expired ones. (Flink's state TTL on a map state did the same job, but the
+ * benchmark spent almost three times the CPU per measurement with it.) On the heap state backend
+ * the ids of a series are one {@link SeenIds} table (24 bytes per id, updated in place); on RocksDB
+ * they are a map state with one entry per id, so that each new id writes only itself. A table picks
+ * up the map's entries the first time its series is seen, so state written by the map layout (an
+ * earlier job version, or RocksDB) keeps its ids; the other way round, moving heap state to RocksDB
+ * through a savepoint, the ids remembered so far are not carried over.
  *
  * <p>Duplicates are counted ("duplicates") but not sent to the dead-letter topic: they are not bad
  * records, their content has already been counted once, and a spool replay after an outage would
@@ -83,20 +83,9 @@ public final class Dedupe implements Serializable {
     return new Dedupe(ttl, !"rocksdb".equals(stateBackend));
   }
 
-  /** The type of {@link #keyOf}. */
-  public static final TypeInformation<String> KEY_TYPE = Types.STRING;
-
   /** The type of {@link #eventIdOf}. */
   public static final TypeInformation<Tuple2<Long, Long>> EVENT_ID_TYPE =
       Types.TUPLE(Types.LONG, Types.LONG);
-
-  /**
-   * The key this function runs under: the series ({@link SeriesAggregator#keyOf}), so that the
-   * series windows can run on the same partitioning.
-   */
-  public static String keyOf(Measurement m) {
-    return SeriesAggregator.keyOf(m);
-  }
 
   /**
    * The event id as 128 bits. Probes send UUIDs, whose bits are taken as they are (no two distinct

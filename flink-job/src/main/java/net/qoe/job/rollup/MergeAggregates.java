@@ -13,17 +13,6 @@ public final class MergeAggregates
 
   private static final long serialVersionUID = 1L;
 
-  /** The series key of an aggregate, built like {@code SeriesAggregator.keyOf}. */
-  public static String keyOf(SeriesAggregate a) {
-    return a.probeId().length()
-        + ":"
-        + a.probeId()
-        + a.target().length()
-        + ":"
-        + a.target()
-        + a.test();
-  }
-
   @Override
   public LatestPerWindow createAccumulator() {
     return new LatestPerWindow();

@@ -19,8 +19,8 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Stages 2 and 3 of the job in one keyed step per series ({@link SeriesAggregator#keyOf}): drop
- * duplicate event ids ({@link Dedupe}), then aggregate each series in tumbling event-time windows.
+ * Stages 2 and 3 of the job in one keyed step per series ({@link SeriesKeys#keyOf}): drop duplicate
+ * event ids ({@link Dedupe}), then aggregate each series in tumbling event-time windows.
  *
  * <p>The windows behave as Flink's window operator with an event-time trigger and allowed lateness
  * does: a window is emitted (timestamped with its last millisecond) when the watermark passes its

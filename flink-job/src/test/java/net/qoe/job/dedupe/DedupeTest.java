@@ -7,9 +7,10 @@ import java.util.List;
 import java.util.Map;
 import net.qoe.job.testing.CapturedMetrics;
 import net.qoe.job.window.SeriesAggregate;
-import net.qoe.job.window.SeriesAggregator;
+import net.qoe.job.window.SeriesKeys;
 import net.qoe.job.window.SeriesWindows;
 import net.qoe.kafka.message.Measurement;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -73,8 +74,8 @@ class DedupeTest {
       harness(SeriesWindows function, CapturedMetrics metrics) throws Exception {
     return new KeyedOneInputStreamOperatorTestHarness<>(
         new KeyedProcessOperator<>(function),
-        Dedupe::keyOf,
-        Dedupe.KEY_TYPE,
+        SeriesKeys::keyOf,
+        Types.STRING,
         metrics.environment());
   }
 
@@ -109,12 +110,6 @@ class DedupeTest {
       assertThat(unique(h)).extracting(Measurement::eventId).doesNotHaveDuplicates();
       assertThat(metrics.count("duplicates")).isEqualTo(200);
     }
-  }
-
-  @Test
-  void theKeyIsTheSeriesKeyOfTheWindows() {
-    Measurement m = measurement("shop", "a", 1);
-    assertThat(Dedupe.keyOf(m)).isEqualTo(SeriesAggregator.keyOf(m));
   }
 
   @Test

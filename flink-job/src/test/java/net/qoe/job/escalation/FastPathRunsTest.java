@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import net.qoe.job.testing.CapturedMetrics;
-import net.qoe.job.window.SeriesAggregator;
+import net.qoe.job.window.SeriesKeys;
 import net.qoe.kafka.message.Measurement;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -117,7 +117,7 @@ class FastPathRunsTest {
     var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new KeyedProcessOperator<>(new FastPathRuns(AutoPerfConfig.defaults())),
-            SeriesAggregator::keyOf,
+            SeriesKeys::keyOf,
             Types.STRING,
             metrics.environment());
     if (restore != null) {

@@ -10,7 +10,6 @@ import java.util.Random;
 import net.qoe.job.window.MetricSummary;
 import net.qoe.job.window.SeriesAccumulator;
 import net.qoe.job.window.SeriesAggregate;
-import net.qoe.job.window.SeriesAggregator;
 import net.qoe.kafka.message.Measurement;
 import net.qoe.kafka.message.MeasurementError;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -63,14 +62,13 @@ class RollupsTest {
   }
 
   static SeriesAggregate aggregate(List<Measurement> runs, long startMs, long endMs) {
-    SeriesAggregator aggregator = new SeriesAggregator();
-    SeriesAccumulator acc = aggregator.createAccumulator();
+    SeriesAccumulator acc = new SeriesAccumulator();
     for (Measurement m : runs) {
       if (m.tsMs() >= startMs && m.tsMs() < endMs) {
-        acc = aggregator.add(m, acc);
+        acc.add(m);
       }
     }
-    return aggregator.getResult(acc).withWindow(startMs, endMs);
+    return acc.toAggregate(startMs, endMs);
   }
 
   static List<SeriesAggregate> perMinute(List<Measurement> runs) {

@@ -18,7 +18,6 @@ import net.qoe.job.diagnosis.DiagnosedWindow;
 import net.qoe.job.diagnosis.Diagnosis;
 import net.qoe.job.window.SeriesAccumulator;
 import net.qoe.job.window.SeriesAggregate;
-import net.qoe.job.window.SeriesAggregator;
 import net.qoe.kafka.message.Measurement;
 import net.qoe.kafka.message.MeasurementError;
 import net.qoe.sql.EmbeddedDatabase;
@@ -313,8 +312,7 @@ class AggregateUpsertTest {
   }
 
   private static SeriesAggregate aggregate(int ok, int timeouts) {
-    SeriesAggregator aggregator = new SeriesAggregator();
-    SeriesAccumulator acc = aggregator.createAccumulator();
+    SeriesAccumulator acc = new SeriesAccumulator();
     for (int i = 0; i < ok + timeouts; i++) {
       boolean good = i < ok;
       java.util.List<Double> rtts = new java.util.ArrayList<>();
@@ -322,25 +320,23 @@ class AggregateUpsertTest {
         rtts.add(good || p % 2 == 0 ? 1.0 + (i * 10 + p) % 7 : null);
       }
       int received = (int) rtts.stream().filter(java.util.Objects::nonNull).count();
-      acc =
-          aggregator.add(
-              new Measurement(
-                  1,
-                  "e" + i,
-                  "probe-1",
-                  "web-1",
-                  "http",
-                  1,
-                  START + i * 1000L,
-                  good,
-                  good ? null : new MeasurementError("timeout", "no answer in 5000 ms"),
-                  rtts,
-                  10,
-                  received,
-                  Map.of("total_ms", 10.0 + i)),
-              acc);
+      acc.add(
+          new Measurement(
+              1,
+              "e" + i,
+              "probe-1",
+              "web-1",
+              "http",
+              1,
+              START + i * 1000L,
+              good,
+              good ? null : new MeasurementError("timeout", "no answer in 5000 ms"),
+              rtts,
+              10,
+              received,
+              Map.of("total_ms", 10.0 + i)));
     }
-    SeriesAggregate r = aggregator.getResult(acc);
+    SeriesAggregate r = acc.toAggregate(0, 0);
     return new SeriesAggregate(
         r.probeId(),
         r.target(),

@@ -19,19 +19,23 @@ import org.junit.jupiter.api.Test;
 
 class SeriesAccumulatorTest {
 
-  private final SeriesAggregator aggregator = new SeriesAggregator();
+  private static SeriesAggregate aggregate(Measurement run) {
+    SeriesAccumulator acc = new SeriesAccumulator();
+    acc.add(run);
+    return acc.toAggregate(0, 0);
+  }
 
   @Test
   void percentilesAreWithinOnePercentOfTheExactOrderStatistics() {
     Random random = new Random(20260101);
     int n = 100_000;
     double[] values = new double[n];
-    SeriesAccumulator acc = aggregator.createAccumulator();
+    SeriesAccumulator acc = new SeriesAccumulator();
     for (int i = 0; i < n; i++) {
       values[i] = Math.exp(3 + 0.8 * random.nextGaussian()); // log-normal, mu 3, sigma 0.8
-      acc = aggregator.add(http(i, values[i]), acc);
+      acc.add(http(i, values[i]));
     }
-    MetricSummary s = aggregator.getResult(acc).metrics().get("total_ms");
+    MetricSummary s = acc.toAggregate(0, 0).metrics().get("total_ms");
 
     double[] sorted = values.clone();
     Arrays.sort(sorted);
@@ -52,25 +56,21 @@ class SeriesAccumulatorTest {
 
   @Test
   void aSingleValueIsReportedExactly() {
-    MetricSummary s =
-        aggregator
-            .getResult(aggregator.add(http(0, 123.456), aggregator.createAccumulator()))
-            .metrics()
-            .get("total_ms");
+    MetricSummary s = aggregate(http(0, 123.456)).metrics().get("total_ms");
     assertThat(List.of(s.min(), s.max(), s.mean(), s.p50(), s.p90(), s.p95(), s.p99()))
         .containsOnly(123.456);
   }
 
   @Test
   void windowJitterIsRfc3550OverThePacketSequenceAcrossRuns() {
-    SeriesAccumulator acc = aggregator.createAccumulator();
+    SeriesAccumulator acc = new SeriesAccumulator();
     // Run 1: 10, 12, 11, lost, 15, 14 -> |D| = 2, 1, 4 (15 pairs with 11 across the loss), 1
     //   J = 0.125, 0.1796875, 0.41845703125, 0.454803466796875 (see JitterTrackerTest)
-    acc = aggregator.add(udp(0, 10.0, 12.0, 11.0, null, 15.0, 14.0), acc);
+    acc.add(udp(0, 10.0, 12.0, 11.0, null, 15.0, 14.0));
     // Run 2: 50, 50 -> no D between 14 and 50 (different runs); |D| = 0
     //   J = 0.454803466796875 + (0 - 0.454803466796875) / 16 = 0.426378250122070...
-    acc = aggregator.add(udp(1, 50.0, 50.0), acc);
-    SeriesAggregate a = aggregator.getResult(acc);
+    acc.add(udp(1, 50.0, 50.0));
+    SeriesAggregate a = acc.toAggregate(0, 0);
 
     double expected = 0.454803466796875 - 0.454803466796875 / 16;
     assertThat(a.jitterMs()).isCloseTo(expected, within(1e-15));
@@ -90,23 +90,21 @@ class SeriesAccumulatorTest {
 
   @Test
   void lossSumsThePacketsOfEveryRunIncludingATotalLoss() {
-    SeriesAccumulator acc = aggregator.createAccumulator();
-    acc = aggregator.add(udp(0, 1.0, 2.0, 3.0, 4.0), acc); // 4 of 4
-    acc = aggregator.add(udp(1, 1.0, null, 3.0, null), acc); // 2 of 4
-    acc = aggregator.add(udp(2, null, null, null, null), acc); // 0 of 4
-    SeriesAggregate a = aggregator.getResult(acc);
+    SeriesAccumulator acc = new SeriesAccumulator();
+    acc.add(udp(0, 1.0, 2.0, 3.0, 4.0)); // 4 of 4
+    acc.add(udp(1, 1.0, null, 3.0, null)); // 2 of 4
+    acc.add(udp(2, null, null, null, null)); // 0 of 4
+    SeriesAggregate a = acc.toAggregate(0, 0);
     assertThat(a.packetsSent()).isEqualTo(12);
     assertThat(a.packetsReceived()).isEqualTo(6);
     assertThat(a.lossPct()).isEqualTo(50.0);
     assertThat(a.metrics().get(SeriesAccumulator.RTT).count()).isEqualTo(6);
 
     // A run that reports only counts (a parsed system ping summary) adds to the same sums.
-    acc =
-        aggregator.add(
-            new Measurement(
-                1, "p", "probe-1", "echo", "udp", 1, Runs.T0, true, null, null, 10, 9, Map.of()),
-            acc);
-    a = aggregator.getResult(acc);
+    acc.add(
+        new Measurement(
+            1, "p", "probe-1", "echo", "udp", 1, Runs.T0, true, null, null, 10, 9, Map.of()));
+    a = acc.toAggregate(0, 0);
     assertThat(a.packetsSent()).isEqualTo(22);
     assertThat(a.packetsReceived()).isEqualTo(15);
     assertThat(a.lossPct()).isCloseTo(100.0 * 7 / 22, within(1e-12));
@@ -114,9 +112,7 @@ class SeriesAccumulatorTest {
 
   @Test
   void aWindowOfOnlyLostPacketsHasFullLossAndNoJitter() {
-    SeriesAggregate a =
-        aggregator.getResult(
-            aggregator.add(udp(0, null, null, null), aggregator.createAccumulator()));
+    SeriesAggregate a = aggregate(udp(0, null, null, null));
     assertThat(a.lossPct()).isEqualTo(100.0);
     assertThat(a.jitterMs()).isNull();
     assertThat(a.jitterSamples()).isZero();
@@ -126,8 +122,7 @@ class SeriesAccumulatorTest {
 
   @Test
   void testsWithoutPacketsHaveNoLossAndNoJitter() {
-    SeriesAggregate a =
-        aggregator.getResult(aggregator.add(http(0, 5.0), aggregator.createAccumulator()));
+    SeriesAggregate a = aggregate(http(0, 5.0));
     assertThat(a.packetsSent()).isZero();
     assertThat(a.packetsReceived()).isZero();
     assertThat(a.lossPct()).isNull();
@@ -137,18 +132,16 @@ class SeriesAccumulatorTest {
 
   @Test
   void failedRunsAreCountedByStageAndKeepTheirPartialTimings() {
-    SeriesAccumulator acc = aggregator.createAccumulator();
-    acc = aggregator.add(http(0, 20.0), acc);
-    acc = aggregator.add(failed(1, "tls", 2), acc);
-    acc = aggregator.add(failed(2, "tls", 1), acc);
-    acc = aggregator.add(failed(3, "connect", 1), acc);
-    acc =
-        aggregator.add(
-            new Measurement(
-                1, "x", "probe-1", "web-1", "http", 1, Runs.T0, false, null, null, null, null,
-                Map.of()),
-            acc); // failed without saying where
-    SeriesAggregate a = aggregator.getResult(acc);
+    SeriesAccumulator acc = new SeriesAccumulator();
+    acc.add(http(0, 20.0));
+    acc.add(failed(1, "tls", 2));
+    acc.add(failed(2, "tls", 1));
+    acc.add(failed(3, "connect", 1));
+    acc.add(
+        new Measurement(
+            1, "x", "probe-1", "web-1", "http", 1, Runs.T0, false, null, null, null, null,
+            Map.of())); // failed without saying where
+    SeriesAggregate a = acc.toAggregate(0, 0);
 
     assertThat(a.count()).isEqualTo(5);
     assertThat(a.okCount()).isEqualTo(1);
@@ -261,19 +254,20 @@ class SeriesAccumulatorTest {
   @Test
   void mergingTwoAccumulatorsEqualsAccumulatingEverythingIntoOne() {
     List<Measurement> all = mixedRuns(new Random(7), 3_000);
-    SeriesAccumulator whole = aggregator.createAccumulator();
-    SeriesAccumulator left = aggregator.createAccumulator();
-    SeriesAccumulator right = aggregator.createAccumulator();
+    SeriesAccumulator whole = new SeriesAccumulator();
+    SeriesAccumulator left = new SeriesAccumulator();
+    SeriesAccumulator right = new SeriesAccumulator();
     for (int i = 0; i < all.size(); i++) {
-      whole = aggregator.add(all.get(i), whole);
+      whole.add(all.get(i));
       if (i < all.size() / 3) {
-        left = aggregator.add(all.get(i), left);
+        left.add(all.get(i));
       } else {
-        right = aggregator.add(all.get(i), right);
+        right.add(all.get(i));
       }
     }
-    SeriesAggregate expected = aggregator.getResult(whole);
-    SeriesAggregate merged = aggregator.getResult(aggregator.merge(left, right));
+    SeriesAggregate expected = whole.toAggregate(0, 0);
+    left.merge(right);
+    SeriesAggregate merged = left.toAggregate(0, 0);
     assertMergedEquals(merged, expected);
   }
 

@@ -57,7 +57,7 @@ class SeriesWindowsTest {
             .assignTimestampsAndWatermarks(
                 WatermarkStrategy.<Measurement>forMonotonousTimestamps()
                     .withTimestampAssigner((m, ts) -> m.tsMs()))
-            .keyBy(SeriesAggregator::keyOf, Types.STRING)
+            .keyBy(SeriesKeys::keyOf, Types.STRING)
             .process(
                 SeriesWindows.create(
                     Duration.ofMinutes(1), Duration.ofSeconds(30), Duration.ofHours(24), "hashmap"))

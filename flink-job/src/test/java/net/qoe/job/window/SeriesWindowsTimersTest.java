@@ -50,7 +50,7 @@ class SeriesWindowsTimersTest {
         new KeyedProcessOperator<>(
             SeriesWindows.create(
                 Duration.ofMinutes(1), lateness, Duration.ofHours(1), stateBackend)),
-        SeriesAggregator::keyOf,
+        SeriesKeys::keyOf,
         Types.STRING,
         metrics.environment());
   }

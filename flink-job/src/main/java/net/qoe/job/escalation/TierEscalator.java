@@ -211,8 +211,7 @@ public final class TierEscalator
     if (p.tier != 1) {
       return;
     }
-    String breach = thresholds.hardBreach(m);
-    if (breach == null) {
+    if (!thresholds.isHardBreach(m)) {
       if (p.fastHealthy(m.test())) {
         pairs.put(m.target(), p);
       }
@@ -228,7 +227,8 @@ public final class TierEscalator
           m.target(),
           p,
           2,
-          String.format(Locale.ROOT, "%d hard breaches in a row, last: %s", streak, breach),
+          String.format(
+              Locale.ROOT, "%d hard breaches in a row, last: %s", streak, thresholds.hardBreach(m)),
           now,
           "e" + m.eventId());
     }

@@ -45,6 +45,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
   public static LocalFlinkCluster start(int restPort, int prometheusPort, int slots)
       throws Exception {
+    return start(restPort, prometheusPort, slots, Map.of());
+  }
+
+  /** As {@link #start(int, int, int)}, with more configuration (e.g. another metric reporter). */
+  public static LocalFlinkCluster start(
+      int restPort, int prometheusPort, int slots, Map<String, String> more) throws Exception {
     Configuration conf = new Configuration();
     // Checkpoints go to files, as on a real cluster: JobManager memory takes at most 5 MB of state,
     // which the dedupe state of a few hundred thousand measurements already exceeds.
@@ -59,6 +65,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
         "metrics.reporter.prom.factory.class",
         "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
     conf.setString("metrics.reporter.prom.port", Integer.toString(prometheusPort));
+    more.forEach(conf::setString);
     MiniCluster cluster =
         new MiniCluster(
             new MiniClusterConfiguration.Builder()

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
@@ -96,7 +97,7 @@ public final class JobBenchmark {
     Path tmp = Files.createTempDirectory("qoe-bench");
     try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0);
         EmbeddedDatabase db = EmbeddedDatabase.start(tmp.resolve("pg"), true, 0);
-        LocalFlinkCluster flink = LocalFlinkCluster.start(0, 0, 4)) {
+        LocalFlinkCluster flink = LocalFlinkCluster.start(0, 0, 4, TaskProgress.REPORTER_CONFIG)) {
       String bootstrap = kafka.bootstrapServers();
       TopicCreator.ensureAll(bootstrap);
       if (phases.contains("throughput")) {
@@ -155,9 +156,13 @@ public final class JobBenchmark {
         fillS,
         n / fillS);
 
-    double rawRate = consumeAndDecode(bootstrap, BENCH_TOPIC, n);
+    ConsumeRate raw = consumeAndDecode(bootstrap, BENCH_TOPIC, n);
+    double rawRate = raw.whole();
     System.out.printf(
-        Locale.ROOT, "plain consumer, read + decode: %,.0f measurements/s%n", rawRate);
+        Locale.ROOT,
+        "plain consumer, read + decode: %,.0f measurements/s (steady, 10-90 %% of the topic: %,.0f/s)%n",
+        rawRate,
+        raw.steady());
 
     JobConfig config = config(bootstrap, db, BENCH_TOPIC, "1m", "earliest");
     KafkaSource<IngestResult> bounded = bounded(config);
@@ -166,7 +171,13 @@ public final class JobBenchmark {
     long cpu0 = processCpuNanos();
     ThreadCpu threadCpu = ThreadCpu.start();
     JobID id = flink.submit(job, config, parallelism);
-    JobStatus status = awaitEnd(flink, id, Duration.ofMinutes(20));
+    TaskProgress progress = TaskProgress.start(id.toString(), KEYED_TASK, 100);
+    JobStatus status;
+    try {
+      status = awaitEnd(flink, id, Duration.ofMinutes(20));
+    } finally {
+      progress.close();
+    }
     double jobS = (System.nanoTime() - j0) / 1e9;
     double cpuS = (processCpuNanos() - cpu0) / 1e9;
     Map<String, Double> cpuByThreads = threadCpu.stop();
@@ -181,6 +192,7 @@ public final class JobBenchmark {
         n / jobS,
         100.0 * (n / jobS) / rawRate,
         rows);
+    steadyRate(progress, n, jobS, raw.steady());
     if (rows != n) {
       System.out.printf(
           Locale.ROOT,
@@ -237,6 +249,37 @@ public final class JobBenchmark {
           100 * t.idleMs() / total,
           t.name().length() > 70 ? t.name().substring(0, 70) + "…" : t.name());
     }
+  }
+
+  /** The task that dedupes and windows: the one every valid measurement goes through. */
+  private static final String KEYED_TASK = "dedupe and series windows";
+
+  /**
+   * The job's steady rate: how fast the keyed task took in measurements between 10 % and 90 % of
+   * the topic, against the plain consumer's steady rate; and how much of the wall time that rate
+   * accounts for.
+   */
+  private static void steadyRate(TaskProgress progress, int n, double jobS, double rawSteady) {
+    List<TaskProgress.Reading> readings = progress.readings();
+    OptionalDouble steady = TaskProgress.rateBetween(readings, n / 10, n - n / 10);
+    if (steady.isEmpty()) {
+      System.out.printf(
+          Locale.ROOT,
+          "  steady rate: not measured (%d readings of the keyed task's records in)%n",
+          readings.size());
+      return;
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "  steady, 10-90 %% of the topic: %,.0f measurements/s (%.0f %% of the plain consumer's steady rate)%n",
+        steady.getAsDouble(),
+        100.0 * steady.getAsDouble() / rawSteady);
+    System.out.printf(
+        Locale.ROOT,
+        "  of the %.1f s, %.1f s at the steady rate; the rest is the job's start (deploying tasks,"
+            + " opening connections) and end (a bounded job waits for a final checkpoint)%n",
+        jobS,
+        n / steady.getAsDouble());
   }
 
   /**
@@ -554,7 +597,13 @@ public final class JobBenchmark {
     return bytes;
   }
 
-  static double consumeAndDecode(String bootstrap, String topic, int n) throws Exception {
+  /**
+   * A plain consumer's rate over the whole topic (from creating the consumer to the last record),
+   * and its steady rate between 10 % and 90 % of the topic.
+   */
+  record ConsumeRate(double whole, double steady) {}
+
+  static ConsumeRate consumeAndDecode(String bootstrap, String topic, int n) throws Exception {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-raw-" + UUID.randomUUID());
@@ -562,6 +611,10 @@ public final class JobBenchmark {
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
     p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 << 20));
     long decoded = 0;
+    long tenth = n / 10;
+    long ninetieth = n - n / 10;
+    long atTenth = 0;
+    long atNinetieth = 0;
     long t0 = System.nanoTime();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -571,10 +624,20 @@ public final class JobBenchmark {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           MessageSerde.MEASUREMENT.fromBytes(r.value());
           decoded++;
+          if (decoded == tenth) {
+            atTenth = System.nanoTime();
+          } else if (decoded == ninetieth) {
+            atNinetieth = System.nanoTime();
+          }
         }
       }
     }
-    return decoded / ((System.nanoTime() - t0) / 1e9);
+    double whole = decoded / ((System.nanoTime() - t0) / 1e9);
+    double steady =
+        atNinetieth > atTenth && atTenth > 0
+            ? (ninetieth - tenth) / ((atNinetieth - atTenth) / 1e9)
+            : Double.NaN;
+    return new ConsumeRate(whole, steady);
   }
 
   static Measurement http(String probe, String target, long ts, Random r) {

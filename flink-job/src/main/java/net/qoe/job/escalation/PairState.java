@@ -27,6 +27,14 @@ final class PairState {
   long lastBreachWindow = Long.MIN_VALUE;
   int healthyStreak;
   long lastHealthyWindow = Long.MIN_VALUE;
+
+  /**
+   * At tier 2, the latest window start with a breach of tier-1 thresholds only (the pair still
+   * slow, its deeper tests fine or not run): it breaks the streak of tier-2 breaches, unless
+   * another test's window of the same start breached a tier-2 threshold.
+   */
+  long lastTier1OnlyWindow = Long.MIN_VALUE;
+
   long cooldownUntilMs;
   long expiresMs;
   String lastReason = "";
@@ -91,8 +99,10 @@ final class PairState {
   void breach(long window, String test, String reason) {
     degraded.put(test, window);
     if (window != lastBreachWindow) {
-      boolean brokenByHealthy = lastHealthyWindow > lastBreachWindow && lastHealthyWindow < window;
-      breachStreak = lastBreachWindow == Long.MIN_VALUE || brokenByHealthy ? 1 : breachStreak + 1;
+      boolean broken =
+          between(lastHealthyWindow, lastBreachWindow, window)
+              || between(lastTier1OnlyWindow, lastBreachWindow, window);
+      breachStreak = lastBreachWindow == Long.MIN_VALUE || broken ? 1 : breachStreak + 1;
       lastBreachWindow = window;
     }
     lastReason = reason;
@@ -100,6 +110,25 @@ final class PairState {
     if (lastHealthyWindow == window) {
       lastHealthyWindow = Long.MIN_VALUE;
     }
+  }
+
+  /**
+   * At tier 2, a window over tier-1 thresholds only: not healthy, and not a step towards tier 3. It
+   * ends the streak of tier-2 breaches only as a start of its own: windows of several tests arrive
+   * for one start in any order, and a tier-2 breach of any of them makes that start count.
+   */
+  void tier1Only(long window, String test, String reason) {
+    degraded.put(test, window);
+    lastTier1OnlyWindow = Math.max(lastTier1OnlyWindow, window);
+    lastReason = reason;
+    healthyStreak = 0;
+    if (lastHealthyWindow == window) {
+      lastHealthyWindow = Long.MIN_VALUE;
+    }
+  }
+
+  private static boolean between(long mark, long after, long before) {
+    return mark > after && mark < before;
   }
 
   /**
@@ -113,7 +142,9 @@ final class PairState {
     if (!degraded.isEmpty()) {
       return;
     }
-    if (window != lastHealthyWindow && window != lastBreachWindow) {
+    if (window != lastHealthyWindow
+        && window != lastBreachWindow
+        && window != lastTier1OnlyWindow) {
       healthyStreak++;
       lastHealthyWindow = window;
     }
@@ -127,6 +158,7 @@ final class PairState {
     fastStreaks.clear();
     lastBreachWindow = Long.MIN_VALUE;
     lastHealthyWindow = Long.MIN_VALUE;
+    lastTier1OnlyWindow = Long.MIN_VALUE;
   }
 
   static final class Serializer extends CodecSerializer<PairState> {
@@ -161,11 +193,14 @@ final class PairState {
       }
       out.writeLong(s.expiresMs);
       out.writeUTF(s.lastReason);
-      out.writeInt(s.degraded.size());
+      // Once the number of degraded tests (never negative), now -1 - n, so that state from
+      // before, without the last tier-1-only window after them, still reads.
+      out.writeInt(-1 - s.degraded.size());
       for (Map.Entry<String, Long> e : s.degraded.entrySet()) {
         out.writeUTF(e.getKey());
         out.writeLong(e.getValue());
       }
+      out.writeLong(s.lastTier1OnlyWindow);
     }
 
     @Override
@@ -187,8 +222,12 @@ final class PairState {
       s.expiresMs = in.readLong();
       s.lastReason = in.readUTF();
       int degraded = in.readInt();
-      for (int i = 0; i < degraded; i++) {
+      int n = degraded < 0 ? -1 - degraded : degraded;
+      for (int i = 0; i < n; i++) {
         s.degraded.put(in.readUTF(), in.readLong());
+      }
+      if (degraded < 0) {
+        s.lastTier1OnlyWindow = in.readLong();
       }
       return s;
     }

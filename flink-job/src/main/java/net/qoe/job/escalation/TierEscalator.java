@@ -119,8 +119,7 @@ public final class TierEscalator
           }
         } else if (!tier1.isEmpty()) {
           // still degraded at tier 1: stay, but this is not a healthy window
-          p.breach(w, a.test(), tier1.get(0));
-          p.breachStreak = 0;
+          p.tier1Only(w, a.test(), tier1.get(0));
         } else {
           p.healthy(w, a.test(), staleBefore);
           deescalateIfHealthy(ctx, out, a.target(), p, now, "w" + w);

@@ -40,14 +40,7 @@ class PairStateTest {
   @Test
   void stateWrittenBeforePerTestStreaksStillReads() throws Exception {
     // the layout of the version with one fast streak per pair
-    DataOutputSerializer out = new DataOutputSerializer(128);
-    out.writeInt(2); // tier
-    out.writeLong(11); // entered
-    out.writeInt(1); // breach streak
-    out.writeLong(12); // last breach window
-    out.writeInt(0); // healthy streak
-    out.writeLong(13); // last healthy window
-    out.writeLong(14); // cooldown until
+    DataOutputSerializer out = stateHeader();
     out.writeInt(2); // the pair's fast streak
     out.writeLong(15); // expires
     out.writeUTF("old reason");
@@ -63,6 +56,48 @@ class PairStateTest {
     assertThat(s.expiresMs).isEqualTo(15);
     assertThat(s.lastReason).isEqualTo("old reason");
     assertThat(s.degraded).containsEntry("dns", 16L);
+    assertThat(s.lastTier1OnlyWindow).isEqualTo(Long.MIN_VALUE);
+  }
+
+  @Test
+  void stateWrittenBeforeTheTier1OnlyWindowStillReads() throws Exception {
+    // the layout of the version before it: the degraded tests last, counted from 0
+    DataOutputSerializer out = stateHeader();
+    out.writeInt(-2); // one per-test fast streak
+    out.writeUTF("tcp");
+    out.writeInt(3);
+    out.writeLong(17);
+    out.writeLong(15); // expires
+    out.writeUTF("reason");
+    out.writeInt(2);
+    out.writeUTF("dns");
+    out.writeLong(16);
+    out.writeUTF("http");
+    out.writeLong(18);
+
+    PairState s =
+        serializer.deserialize(new DataInputDeserializer(out.getSharedBuffer(), 0, out.length()));
+    assertThat(s.fastStreaks.get("tcp").breaches).isEqualTo(3);
+    assertThat(s.degraded).containsEntry("dns", 16L).containsEntry("http", 18L);
+    assertThat(s.lastTier1OnlyWindow).isEqualTo(Long.MIN_VALUE);
+    assertThat(s.breachStreak).isEqualTo(1);
+  }
+
+  @Test
+  void theTier1OnlyWindowRoundTripsAndBreaksATier2StreakOnlyBetweenStarts() throws Exception {
+    PairState s = new PairState();
+    s.enter(2, 0);
+    s.breach(100, "bandwidth", "thin");
+    s.tier1Only(100, "http", "slow"); // same start: no break
+    s.degraded.remove("http");
+    PairState back = roundTrip(s);
+    assertThat(back.lastTier1OnlyWindow).isEqualTo(100);
+    assertThat(back.degraded).containsOnlyKeys("bandwidth");
+    back.breach(200, "bandwidth", "thin");
+    assertThat(back.breachStreak).isEqualTo(2);
+    back.tier1Only(300, "http", "slow"); // a start of its own: breaks
+    back.breach(400, "bandwidth", "thin");
+    assertThat(back.breachStreak).isEqualTo(1);
   }
 
   @Test
@@ -72,6 +107,19 @@ class PairStateTest {
     s.enter(2, 5_000);
     assertThat(s.fastStreaks).isEmpty();
     assertThat(s.fastBreach("http", 6_000, 0)).isEqualTo(1);
+  }
+
+  /** The fields every layout so far begins with: tier 2, streaks and windows 11-14. */
+  private static DataOutputSerializer stateHeader() throws Exception {
+    DataOutputSerializer out = new DataOutputSerializer(128);
+    out.writeInt(2); // tier
+    out.writeLong(11); // entered
+    out.writeInt(1); // breach streak
+    out.writeLong(12); // last breach window
+    out.writeInt(0); // healthy streak
+    out.writeLong(13); // last healthy window
+    out.writeLong(14); // cooldown until
+    return out;
   }
 
   private PairState roundTrip(PairState s) throws Exception {

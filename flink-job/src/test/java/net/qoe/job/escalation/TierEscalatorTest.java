@@ -101,6 +101,51 @@ class TierEscalatorTest {
   }
 
   @Test
+  void aTier2BreachEscalatesWhateverOrderTheWindowsOfItsStartArriveIn() throws Exception {
+    // at tier 2 the http test is still slow (a tier-1 breach) in the same window as the throttled
+    // bandwidth run; windows of one start reach the escalator in either order
+    for (boolean httpFirst : new boolean[] {true, false}) {
+      try (var h = harness(config)) {
+        h.setProcessingTime(T0);
+        h.processElement1(http("probe-a", "web", 0, 2450), T0);
+        DiagnosedWindow slow = http("probe-a", "web", 1, 2500);
+        DiagnosedWindow thin = bandwidth("probe-a", "web", 1, 8.0);
+        h.processElement1(httpFirst ? slow : thin, T0);
+        h.processElement1(httpFirst ? thin : slow, T0);
+        assertThat(h.extractOutputValues())
+            .as("http first: %s", httpFirst)
+            .extracting(t -> t.fromTier() + "->" + t.toTier())
+            .containsExactly("1->2", "2->3");
+      }
+    }
+  }
+
+  @Test
+  void atTier2AWindowStartWithOnlyTier1BreachesBreaksTheTier2Streak() throws Exception {
+    AutoPerfConfig two = with(config, 2, config.cooldown());
+    try (var h = harness(two)) {
+      h.setProcessingTime(T0);
+      h.processElement1(http("probe-a", "web", 0, 2450), T0);
+      h.processElement1(http("probe-a", "web", 1, 2450), T0);
+      assertThat(h.extractOutputValues()).hasSize(1);
+      // windows 2 and 4: bandwidth low and http slow, in both orders; window 3: only http slow
+      h.processElement1(http("probe-a", "web", 2, 2500), T0);
+      h.processElement1(bandwidth("probe-a", "web", 2, 8.0), T0);
+      h.processElement1(http("probe-a", "web", 3, 2500), T0);
+      h.processElement1(bandwidth("probe-a", "web", 4, 8.0), T0);
+      h.processElement1(http("probe-a", "web", 4, 2500), T0);
+      assertThat(h.extractOutputValues()).hasSize(1);
+      // window 4 started a new streak (window 3 broke the one of window 2); window 5 is its second
+      h.processElement1(bandwidth("probe-a", "web", 5, 8.0), T0);
+      List<TierTransition> out = h.extractOutputValues();
+      assertThat(out)
+          .extracting(t -> t.fromTier() + "->" + t.toTier())
+          .containsExactly("1->2", "2->3");
+      assertThat(out.get(1).reason()).isEqualTo("throughput p5 8.0 Mbps < 10 Mbps for 2 windows");
+    }
+  }
+
+  @Test
   void windowsOfAnotherTestDoNotBringThePairDownWhileTheSlowTestIsStillSlow() throws Exception {
     try (var h = harness(config)) {
       h.setProcessingTime(T0);

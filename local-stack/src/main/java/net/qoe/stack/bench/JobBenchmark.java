@@ -70,7 +70,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * </ol>
  *
  * <p>Arguments: {@code --measurements N --series M --latency-seconds S --rate R}; {@code --job
- * core} runs the throughput phase on the core of the job only (see {@link #coreOnly}).
+ * core} runs the throughput phase on the core of the job only (see {@link #coreOnly}); {@code
+ * --rounds K} runs the plain consumer and the job K times over the same topic and prints each
+ * round's shares and their median.
  */
 public final class JobBenchmark {
 
@@ -87,6 +89,10 @@ public final class JobBenchmark {
     int stateSeries = Integer.parseInt(a.getOrDefault("state-series", "2000"));
     int statePerSeries = Integer.parseInt(a.getOrDefault("state-per-series", "6"));
     int warmup = Integer.parseInt(a.getOrDefault("warmup", "300000"));
+    int rounds = Integer.parseInt(a.getOrDefault("rounds", "1"));
+    if (rounds < 1) {
+      throw new IllegalArgumentException("--rounds must be 1 or more: " + rounds);
+    }
     udpPackets = Integer.parseInt(a.getOrDefault("udp-packets", "10"));
     checkpointInterval = a.getOrDefault("checkpoint-interval", "10s");
     coreOnly =
@@ -103,7 +109,7 @@ public final class JobBenchmark {
       String bootstrap = kafka.bootstrapServers();
       TopicCreator.ensureAll(bootstrap);
       if (phases.contains("throughput")) {
-        throughput(bootstrap, db, flink, n, series, parallelism, warmup);
+        throughput(bootstrap, db, flink, n, series, parallelism, warmup, rounds);
       }
       if (phases.contains("latency")) {
         latency(bootstrap, db, flink, latencySeconds, rate, parallelism);
@@ -131,7 +137,8 @@ public final class JobBenchmark {
       int n,
       int series,
       int parallelism,
-      int warmup)
+      int warmup,
+      int rounds)
       throws Exception {
     if (warmup > 0) {
       warmUp(bootstrap, db, flink, warmup, series, parallelism);
@@ -158,6 +165,96 @@ public final class JobBenchmark {
         fillS,
         n / fillS);
 
+    List<Round> results = new ArrayList<>();
+    for (int r = 1; r <= rounds; r++) {
+      if (rounds > 1) {
+        System.out.printf(Locale.ROOT, "round %d of %d:%n", r, rounds);
+      }
+      results.add(round(bootstrap, db, flink, n, parallelism));
+    }
+    if (rounds > 1) {
+      summarize(results);
+    }
+  }
+
+  /** One round's rates: the plain consumer's, then the job's over the same topic. */
+  record Round(double consumer, double consumerSteady, double job, OptionalDouble jobSteady) {
+
+    double share() {
+      return job / consumer;
+    }
+
+    OptionalDouble steadyShare() {
+      return jobSteady.isPresent()
+          ? OptionalDouble.of(jobSteady.getAsDouble() / consumerSteady)
+          : OptionalDouble.empty();
+    }
+  }
+
+  /**
+   * Each round's shares and their medians. The plain consumer and the job run back to back within a
+   * round, so what the machine does at the time (it moved the job's CPU per measurement by 12 %
+   * between two runs of one build) weighs on both sides of a round's share.
+   */
+  static void summarize(List<Round> rounds) {
+    System.out.println("rounds (plain consumer, then the job, back to back):");
+    for (int i = 0; i < rounds.size(); i++) {
+      Round r = rounds.get(i);
+      System.out.printf(
+          Locale.ROOT,
+          "  round %d: job %,.0f/s of %,.0f/s = %.1f %%; steady %s%n",
+          i + 1,
+          r.job(),
+          r.consumer(),
+          100 * r.share(),
+          r.steadyShare().isPresent()
+              ? String.format(
+                  Locale.ROOT,
+                  "%,.0f/s of %,.0f/s = %.1f %%",
+                  r.jobSteady().getAsDouble(),
+                  r.consumerSteady(),
+                  100 * r.steadyShare().getAsDouble())
+              : "not measured");
+    }
+    double[] shares = rounds.stream().mapToDouble(Round::share).toArray();
+    double[] steady =
+        rounds.stream()
+            .map(Round::steadyShare)
+            .filter(OptionalDouble::isPresent)
+            .mapToDouble(OptionalDouble::getAsDouble)
+            .toArray();
+    System.out.printf(
+        Locale.ROOT,
+        "median share of the plain consumer over %d rounds: %.1f %% (range %.1f-%.1f); steady %s%n",
+        rounds.size(),
+        100 * median(shares),
+        100 * Arrays.stream(shares).min().orElseThrow(),
+        100 * Arrays.stream(shares).max().orElseThrow(),
+        steady.length == 0
+            ? "not measured"
+            : String.format(
+                Locale.ROOT,
+                "%.1f %% (range %.1f-%.1f, %d rounds)",
+                100 * median(steady),
+                100 * Arrays.stream(steady).min().orElseThrow(),
+                100 * Arrays.stream(steady).max().orElseThrow(),
+                steady.length));
+  }
+
+  /** The median; of an even count, the mean of the middle two. */
+  static double median(double[] values) {
+    if (values.length == 0) {
+      throw new IllegalArgumentException("no values");
+    }
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int mid = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+
+  private static Round round(
+      String bootstrap, EmbeddedDatabase db, LocalFlinkCluster flink, int n, int parallelism)
+      throws Exception {
     ConsumeRate raw = consumeAndDecode(bootstrap, BENCH_TOPIC, n);
     double rawRate = raw.whole();
     System.out.printf(
@@ -194,7 +291,7 @@ public final class JobBenchmark {
         n / jobS,
         100.0 * (n / jobS) / rawRate,
         rows);
-    steadyRate(progress, n, jobS, raw.steady());
+    OptionalDouble jobSteady = steadyRate(progress, n, jobS, raw.steady());
     if (rows != n) {
       System.out.printf(
           Locale.ROOT,
@@ -251,6 +348,7 @@ public final class JobBenchmark {
           100 * t.idleMs() / total,
           t.name().length() > 70 ? t.name().substring(0, 70) + "…" : t.name());
     }
+    return new Round(rawRate, raw.steady(), n / jobS, jobSteady);
   }
 
   /** The task that dedupes and windows: the one every valid measurement goes through. */
@@ -261,7 +359,8 @@ public final class JobBenchmark {
    * the topic, against the plain consumer's steady rate; and how much of the wall time that rate
    * accounts for.
    */
-  private static void steadyRate(TaskProgress progress, int n, double jobS, double rawSteady) {
+  private static OptionalDouble steadyRate(
+      TaskProgress progress, int n, double jobS, double rawSteady) {
     List<TaskProgress.Reading> readings = progress.readings();
     OptionalDouble steady = TaskProgress.rateBetween(readings, n / 10, n - n / 10);
     if (steady.isEmpty()) {
@@ -269,7 +368,7 @@ public final class JobBenchmark {
           Locale.ROOT,
           "  steady rate: not measured (%d readings of the keyed task's records in)%n",
           readings.size());
-      return;
+      return steady;
     }
     System.out.printf(
         Locale.ROOT,
@@ -282,6 +381,7 @@ public final class JobBenchmark {
             + " opening connections) and end (a bounded job waits for a final checkpoint)%n",
         jobS,
         n / steady.getAsDouble());
+    return steady;
   }
 
   /**

@@ -23,17 +23,15 @@ final class PairState {
 
   int tier = 1;
   long enteredMs;
-  int breachStreak;
-  long lastBreachWindow = Long.MIN_VALUE;
-  int healthyStreak;
-  long lastHealthyWindow = Long.MIN_VALUE;
 
-  /**
-   * At tier 2, the latest window start with a breach of tier-1 thresholds only (the pair still
-   * slow, its deeper tests fine or not run): it breaks the streak of tier-2 breaches, unless
-   * another test's window of the same start breached a tier-2 threshold.
-   */
-  long lastTier1OnlyWindow = Long.MIN_VALUE;
+  /** The run of breaching window starts the last breach belongs to (set by {@link #breach}). */
+  int breachStreak;
+
+  /** The run of healthy starts at the newest end. */
+  int healthyStreak;
+
+  /** What each recent window start came to since the pair entered its tier. */
+  WindowVerdicts verdicts = new WindowVerdicts();
 
   long cooldownUntilMs;
   long expiresMs;
@@ -93,23 +91,19 @@ final class PairState {
   }
 
   /**
-   * A window with a breach. Windows of several tests of the pair can arrive for the same start; the
-   * streak counts window starts, and is broken only by a window that was healthy throughout.
+   * A window with a breach. Windows of several tests of the pair can arrive for the same start, and
+   * a window can arrive again: the streak counts window starts, and is broken only by a start that
+   * was healthy throughout (or, at tier 2, slow only by tier-1 thresholds).
    */
   void breach(long window, String test, String reason) {
+    if (!verdicts.record(window, WindowVerdicts.BREACH)) {
+      breachStreak = 0;
+      return;
+    }
     degraded.put(test, window);
-    if (window != lastBreachWindow) {
-      boolean broken =
-          between(lastHealthyWindow, lastBreachWindow, window)
-              || between(lastTier1OnlyWindow, lastBreachWindow, window);
-      breachStreak = lastBreachWindow == Long.MIN_VALUE || broken ? 1 : breachStreak + 1;
-      lastBreachWindow = window;
-    }
+    breachStreak = verdicts.runAround(window);
+    healthyStreak = verdicts.newestRun(WindowVerdicts.HEALTHY);
     lastReason = reason;
-    healthyStreak = 0;
-    if (lastHealthyWindow == window) {
-      lastHealthyWindow = Long.MIN_VALUE;
-    }
   }
 
   /**
@@ -118,36 +112,31 @@ final class PairState {
    * for one start in any order, and a tier-2 breach of any of them makes that start count.
    */
   void tier1Only(long window, String test, String reason) {
-    degraded.put(test, window);
-    lastTier1OnlyWindow = Math.max(lastTier1OnlyWindow, window);
-    lastReason = reason;
-    healthyStreak = 0;
-    if (lastHealthyWindow == window) {
-      lastHealthyWindow = Long.MIN_VALUE;
+    if (!verdicts.record(window, WindowVerdicts.DEGRADED)) {
+      return;
     }
-  }
-
-  private static boolean between(long mark, long after, long before) {
-    return mark > after && mark < before;
+    degraded.put(test, window);
+    healthyStreak = verdicts.newestRun(WindowVerdicts.HEALTHY);
+    lastReason = reason;
   }
 
   /**
-   * A window without a breach.
+   * A window without a breach. It counts as a healthy start only while no other test of the pair is
+   * still degraded.
    *
    * @param staleBefore a degraded test whose last breach started before this is forgotten
    */
   void healthy(long window, String test, long staleBefore) {
+    if (window <= verdicts.floor()) {
+      return;
+    }
     degraded.remove(test);
     degraded.values().removeIf(lastBreach -> lastBreach < staleBefore);
     if (!degraded.isEmpty()) {
       return;
     }
-    if (window != lastHealthyWindow
-        && window != lastBreachWindow
-        && window != lastTier1OnlyWindow) {
-      healthyStreak++;
-      lastHealthyWindow = window;
-    }
+    verdicts.record(window, WindowVerdicts.HEALTHY);
+    healthyStreak = verdicts.newestRun(WindowVerdicts.HEALTHY);
   }
 
   void enter(int newTier, long nowMs) {
@@ -156,9 +145,7 @@ final class PairState {
     breachStreak = 0;
     healthyStreak = 0;
     fastStreaks.clear();
-    lastBreachWindow = Long.MIN_VALUE;
-    lastHealthyWindow = Long.MIN_VALUE;
-    lastTier1OnlyWindow = Long.MIN_VALUE;
+    verdicts.restart();
   }
 
   static final class Serializer extends CodecSerializer<PairState> {
@@ -174,44 +161,68 @@ final class PairState {
       return new PairState();
     }
 
+    /**
+     * Layouts 1 and 2 began with the tier (1 to 3); layout 3 begins with -3. Layouts before 3 kept
+     * the last breaching, healthy and tier-1-only window starts instead of the verdicts; they read
+     * as those starts' verdicts, the length of an older streak is lost.
+     */
+    private static final int LAYOUT_3 = -3;
+
     @Override
     protected void write(PairState s, DataOutputView out) throws IOException {
+      out.writeInt(LAYOUT_3);
       out.writeInt(s.tier);
       out.writeLong(s.enteredMs);
-      out.writeInt(s.breachStreak);
-      out.writeLong(s.lastBreachWindow);
-      out.writeInt(s.healthyStreak);
-      out.writeLong(s.lastHealthyWindow);
       out.writeLong(s.cooldownUntilMs);
-      // Once the pair's single fast streak (never negative), now the number of per-test streaks
-      // that follow, as -1 - n, so that state from before still reads.
-      out.writeInt(-1 - s.fastStreaks.size());
+      out.writeLong(s.expiresMs);
+      out.writeUTF(s.lastReason);
+      out.writeInt(s.fastStreaks.size());
       for (Map.Entry<String, FastStreak> e : s.fastStreaks.entrySet()) {
         out.writeUTF(e.getKey());
         out.writeInt(e.getValue().breaches);
         out.writeLong(e.getValue().lastBreachMs);
       }
-      out.writeLong(s.expiresMs);
-      out.writeUTF(s.lastReason);
-      // Once the number of degraded tests (never negative), now -1 - n, so that state from
-      // before, without the last tier-1-only window after them, still reads.
-      out.writeInt(-1 - s.degraded.size());
+      out.writeInt(s.degraded.size());
       for (Map.Entry<String, Long> e : s.degraded.entrySet()) {
         out.writeUTF(e.getKey());
         out.writeLong(e.getValue());
       }
-      out.writeLong(s.lastTier1OnlyWindow);
+      s.verdicts.write(out);
     }
 
     @Override
     protected PairState read(DataInputView in) throws IOException {
+      int first = in.readInt();
+      if (first != LAYOUT_3) {
+        return readBeforeLayout3(first, in);
+      }
       PairState s = new PairState();
       s.tier = in.readInt();
       s.enteredMs = in.readLong();
+      s.cooldownUntilMs = in.readLong();
+      s.expiresMs = in.readLong();
+      s.lastReason = in.readUTF();
+      int fast = in.readInt();
+      for (int i = 0; i < fast; i++) {
+        s.fastStreaks.put(in.readUTF(), new FastStreak(in.readInt(), in.readLong()));
+      }
+      int degraded = in.readInt();
+      for (int i = 0; i < degraded; i++) {
+        s.degraded.put(in.readUTF(), in.readLong());
+      }
+      s.verdicts = WindowVerdicts.read(in);
+      s.healthyStreak = s.verdicts.newestRun(WindowVerdicts.HEALTHY);
+      return s;
+    }
+
+    private static PairState readBeforeLayout3(int tier, DataInputView in) throws IOException {
+      PairState s = new PairState();
+      s.tier = tier;
+      s.enteredMs = in.readLong();
       s.breachStreak = in.readInt();
-      s.lastBreachWindow = in.readLong();
+      long lastBreachWindow = in.readLong();
       s.healthyStreak = in.readInt();
-      s.lastHealthyWindow = in.readLong();
+      long lastHealthyWindow = in.readLong();
       s.cooldownUntilMs = in.readLong();
       int fast = in.readInt();
       // Before per-test streaks (fast >= 0) the pair had one streak of fewer breaches than
@@ -221,13 +232,21 @@ final class PairState {
       }
       s.expiresMs = in.readLong();
       s.lastReason = in.readUTF();
+      // the number of degraded tests, from layout 2 on as -1 - n with the tier-1-only start after
       int degraded = in.readInt();
       int n = degraded < 0 ? -1 - degraded : degraded;
       for (int i = 0; i < n; i++) {
         s.degraded.put(in.readUTF(), in.readLong());
       }
-      if (degraded < 0) {
-        s.lastTier1OnlyWindow = in.readLong();
+      long lastTier1OnlyWindow = degraded < 0 ? in.readLong() : Long.MIN_VALUE;
+      if (lastBreachWindow != Long.MIN_VALUE) {
+        s.verdicts.record(lastBreachWindow, WindowVerdicts.BREACH);
+      }
+      if (lastHealthyWindow != Long.MIN_VALUE) {
+        s.verdicts.record(lastHealthyWindow, WindowVerdicts.HEALTHY);
+      }
+      if (lastTier1OnlyWindow != Long.MIN_VALUE) {
+        s.verdicts.record(lastTier1OnlyWindow, WindowVerdicts.DEGRADED);
       }
       return s;
     }

@@ -51,7 +51,13 @@ public final class TierEscalator
   private transient Thresholds thresholds;
   private transient MapState<String, PairState> pairs;
 
-  /** per target: (last window over the baseline sigma, streak, last window under it) */
+  /** per target: its recent window starts, over the baseline sigma (a breach) or not */
+  private transient MapState<String, WindowVerdicts> baselineStarts;
+
+  /**
+   * Before {@link #baselineStarts}, per target: (last window over the baseline sigma, streak, last
+   * window under it). Read once per target, then dropped.
+   */
   private transient MapState<String, Tuple3<Long, Integer, Long>> baselineStreaks;
 
   private transient Counter escalations;
@@ -68,6 +74,10 @@ public final class TierEscalator
     pairs =
         getRuntimeContext()
             .getMapState(new MapStateDescriptor<>("pairs", Types.STRING, PairState.TYPE));
+    baselineStarts =
+        getRuntimeContext()
+            .getMapState(
+                new MapStateDescriptor<>("baseline-starts", Types.STRING, WindowVerdicts.TYPE));
     baselineStreaks =
         getRuntimeContext()
             .getMapState(
@@ -140,35 +150,19 @@ public final class TierEscalator
   /**
    * Follows the pair's streak of windows over the baseline sigma and returns the breach, with the
    * numbers, once it has lasted {@code baselineWindows}; null otherwise. Windows of several tests
-   * of the pair can share a start: the streak counts starts, and only a start that stayed under the
-   * sigma in every test breaks it.
+   * of the pair can share a start, and a window can come again with late data: the streak counts
+   * starts, and only a start that stayed under the sigma in every test breaks it.
    */
   private String baselineBreach(DiagnosedWindow dw, long window) throws Exception {
     String target = dw.aggregate().target();
-    Tuple3<Long, Integer, Long> s = baselineStreaks.get(target);
-    if (s == null) {
-      s = Tuple3.of(Long.MIN_VALUE, 0, Long.MIN_VALUE);
-    }
+    WindowVerdicts starts = baselineStarts(target);
     String worst = dw.scored().worst();
     MetricScore score = worst == null ? null : dw.scored().scores().get(worst);
     boolean over = score != null && score.score() >= config.baselineSigma();
-    if (!over) {
-      if (window != s.f0 && window != s.f2) {
-        s.f2 = window;
-        baselineStreaks.put(target, s);
-      }
-      return null;
-    }
-    if (window != s.f0) {
-      boolean broken = s.f2 > s.f0 && s.f2 < window;
-      s.f1 = s.f0 == Long.MIN_VALUE || broken ? 1 : s.f1 + 1;
-      s.f0 = window;
-    }
-    if (s.f2 == window) {
-      s.f2 = Long.MIN_VALUE;
-    }
-    baselineStreaks.put(target, s);
-    if (s.f1 < config.baselineWindows()) {
+    starts.record(window, over ? WindowVerdicts.BREACH : WindowVerdicts.HEALTHY);
+    baselineStarts.put(target, starts);
+    int streak = over ? starts.runAround(window) : 0;
+    if (streak < config.baselineWindows()) {
       return null;
     }
     boolean higherIsWorse = Headlines.direction(worst) > 0;
@@ -183,9 +177,28 @@ public final class TierEscalator
         Headlines.unit(worst),
         number(score.expected()),
         Headlines.unit(worst),
-        s.f1,
-        s.f1 == 1 ? "window" : "windows",
+        streak,
+        streak == 1 ? "window" : "windows",
         dw.label() == null || "normal".equals(dw.label()) ? "" : ", " + dw.label());
+  }
+
+  private WindowVerdicts baselineStarts(String target) throws Exception {
+    WindowVerdicts starts = baselineStarts.get(target);
+    if (starts != null) {
+      return starts;
+    }
+    starts = new WindowVerdicts();
+    Tuple3<Long, Integer, Long> before = baselineStreaks.get(target);
+    if (before != null) {
+      if (before.f0 != Long.MIN_VALUE) {
+        starts.record(before.f0, WindowVerdicts.BREACH);
+      }
+      if (before.f2 != Long.MIN_VALUE) {
+        starts.record(before.f2, WindowVerdicts.HEALTHY);
+      }
+      baselineStreaks.remove(target);
+    }
+    return starts;
   }
 
   private static String number(double v) {

@@ -146,6 +146,71 @@ class TierEscalatorTest {
   }
 
   @Test
+  void aWindowEmittedAgainForLateDataCountsOnceTowardsAStreak() throws Exception {
+    // allowed lateness re-emits a window, complete, after newer ones: its start counts once
+    AutoPerfConfig two = with(config, 2, config.cooldown());
+    try (var h = harness(two)) {
+      h.setProcessingTime(T0);
+      h.processElement1(http("probe-a", "web", 0, 2500), T0);
+      h.processElement1(http("probe-a", "web", 1, 100), T0);
+      h.processElement1(http("probe-a", "web", 2, 2500), T0);
+      h.processElement1(http("probe-a", "web", 0, 2600), T0); // window 0 again
+      assertThat(h.extractOutputValues()).as("0 and 2 are apart").isEmpty();
+      h.processElement1(http("probe-a", "web", 2, 2600), T0); // window 2 again
+      assertThat(h.extractOutputValues()).isEmpty();
+      // the next start makes two with window 2, counted once
+      h.processElement1(http("probe-a", "web", 3, 2500), T0);
+      assertThat(single(h).reason()).endsWith("for 2 windows");
+    }
+  }
+
+  @Test
+  void aHealthyWindowEmittedAgainDoesNotBringThePairDownEarly() throws Exception {
+    try (var h = harness(config)) {
+      h.setProcessingTime(T0);
+      h.processElement1(http("probe-a", "web", 0, 2450), T0);
+      assertThat(h.extractOutputValues()).hasSize(1);
+      h.processElement1(http("probe-a", "web", 1, 100), T0);
+      h.processElement1(http("probe-a", "web", 2, 100), T0);
+      h.processElement1(http("probe-a", "web", 1, 110), T0); // window 1 again
+      h.processElement1(http("probe-a", "web", 2, 110), T0); // window 2 again
+      // windows from before the escalation, emitted again, do not count either
+      h.processElement1(http("probe-a", "web", 0, 120), T0);
+      assertThat(h.extractOutputValues()).hasSize(1);
+      h.processElement1(http("probe-a", "web", 3, 100), T0);
+      List<TierTransition> out = h.extractOutputValues();
+      assertThat(out)
+          .extracting(t -> t.fromTier() + "->" + t.toTier())
+          .containsExactly("1->2", "2->1");
+      assertThat(out.get(1).reason()).isEqualTo("healthy for 3 windows");
+    }
+  }
+
+  @Test
+  void aLateTier2BreachOfAnOlderStartStillEscalatesButItsRepeatDoesNotCountTwice()
+      throws Exception {
+    // a bandwidth run outlasts its window: its window comes again after newer http windows
+    AutoPerfConfig two = with(config, 2, config.cooldown());
+    try (var h = harness(two)) {
+      h.setProcessingTime(T0);
+      h.processElement1(http("probe-a", "web", 0, 2450), T0);
+      h.processElement1(http("probe-a", "web", 1, 2450), T0);
+      assertThat(h.extractOutputValues()).hasSize(1);
+      h.processElement1(http("probe-a", "web", 3, 2500), T0);
+      h.processElement1(http("probe-a", "web", 4, 2500), T0);
+      h.processElement1(bandwidth("probe-a", "web", 3, 8.0), T0);
+      h.processElement1(bandwidth("probe-a", "web", 3, 7.0), T0); // the same start, again
+      assertThat(h.extractOutputValues()).hasSize(1);
+      h.processElement1(bandwidth("probe-a", "web", 2, 8.0), T0); // the start before: a streak
+      List<TierTransition> out = h.extractOutputValues();
+      assertThat(out)
+          .extracting(t -> t.fromTier() + "->" + t.toTier())
+          .containsExactly("1->2", "2->3");
+      assertThat(out.get(1).reason()).isEqualTo("throughput p5 8.0 Mbps < 10 Mbps for 2 windows");
+    }
+  }
+
+  @Test
   void windowsOfAnotherTestDoNotBringThePairDownWhileTheSlowTestIsStillSlow() throws Exception {
     try (var h = harness(config)) {
       h.setProcessingTime(T0);
@@ -386,6 +451,21 @@ class TierEscalatorTest {
       h.processElement1(overBaseline("probe-a", "api", 2, 5), T0);
       assertThat(h.extractOutputValues()).isEmpty();
       h.processElement1(overBaseline("probe-a", "web", 3, 5), T0);
+      assertThat(single(h).reason()).contains("for 2 windows");
+    }
+  }
+
+  @Test
+  void aWindowOverTheBaselineEmittedAgainDoesNotJoinAStreakItWasCutFrom() throws Exception {
+    try (var h = harness(config)) {
+      h.processElement1(overBaseline("probe-a", "web", 5, 5), T0);
+      h.processElement1(overBaseline("probe-a", "web", 6, 1), T0);
+      h.processElement1(overBaseline("probe-a", "web", 7, 5), T0);
+      h.processElement1(overBaseline("probe-a", "web", 5, 5), T0); // window 5 again
+      h.processElement1(overBaseline("probe-a", "web", 7, 5), T0); // window 7 again
+      assertThat(h.extractOutputValues()).isEmpty();
+      // a late window right before 5 does make a streak with it
+      h.processElement1(overBaseline("probe-a", "web", 4, 5), T0);
       assertThat(single(h).reason()).contains("for 2 windows");
     }
   }

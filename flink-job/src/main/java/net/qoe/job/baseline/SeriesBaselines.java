@@ -78,6 +78,14 @@ public final class SeriesBaselines
   public static ScoredWindow score(Baselines b, SeriesAggregate a, BaselinePolicy policy) {
     int hourOfWeek = hourOfWeek(a.windowStartMs());
     boolean refired = a.windowStartMs() <= b.lastWindowStartMs;
+    // what the series stood at before this window: now, or for a re-fire as it was then
+    Before before =
+        refired
+            ? b.recent.get(a.windowStartMs())
+            : new Before(
+                b.lossCusum,
+                b.lossSent > 0 ? b.lossLost / b.lossSent : Double.NaN,
+                b.suspectStreak);
     Map<String, Double> values = Headlines.of(a);
     // a non-finite value would poison the level and every later score
     values.values().removeIf(v -> v == null || !Double.isFinite(v));
@@ -85,6 +93,7 @@ public final class SeriesBaselines
     String worst = null;
     boolean suspect = false;
     boolean pooledAlarm = false;
+    double cusum = Double.NaN;
     for (Map.Entry<String, Double> e : values.entrySet()) {
       MetricBaseline baseline = b.metrics.computeIfAbsent(e.getKey(), k -> new MetricBaseline());
       MetricBaseline.Expectation expected = baseline.expect(hourOfWeek, policy);
@@ -100,10 +109,12 @@ public final class SeriesBaselines
         double p = Math.max(expected.value() / 100, 1 / n);
         sigma = Math.max(sigma, 100 * Math.sqrt(p * (1 - p) / n));
         score = (e.getValue() - expected.value()) / sigma;
-        double rate = b.lossSent > 0 ? b.lossLost / b.lossSent : expected.value() / 100;
-        double cusum = refired ? b.lossCusum : lossCusum(b.lossCusum, a, rate, policy);
-        if (!refired) {
-          b.lossCusum = cusum;
+        if (before == null) {
+          // a re-fire older than the windows remembered: the sum as it stands
+          cusum = b.lossCusum;
+        } else {
+          double rate = Double.isNaN(before.lossRate) ? expected.value() / 100 : before.lossRate;
+          cusum = lossCusum(before.lossCusum, a, rate, policy);
         }
         double pooled = policy.anomalyScore() * cusum / policy.lossCusumThreshold();
         pooledAlarm |= pooled >= policy.anomalyScore();
@@ -118,15 +129,27 @@ public final class SeriesBaselines
       suspect |= score >= policy.anomalyScore();
     }
     double max = worst == null ? 0 : scores.get(worst).score();
-    int streak = suspect ? (refired ? Math.max(1, b.suspectStreak) : b.suspectStreak + 1) : 0;
+    int streak =
+        !suspect ? 0 : before == null ? Math.max(1, b.suspectStreak) : before.suspectStreak + 1;
     boolean anomalous =
         suspect
             && (max >= policy.immediateScore() || streak >= policy.confirmWindows() || pooledAlarm);
     if (refired) {
-      // a window re-fired by late data (or replayed out of order) was already learned from once
+      // A window re-fired by late data (or replayed out of order) was already learned from once.
+      // When it is the newest, the next window goes on from what it came to this time.
+      if (before != null && a.windowStartMs() == b.lastWindowStartMs) {
+        b.suspectStreak = streak;
+        if (!Double.isNaN(cusum)) {
+          b.lossCusum = cusum;
+        }
+      }
       return new ScoredWindow(a, scores, anomalous, worst);
     }
+    b.remember(a.windowStartMs(), before);
     b.suspectStreak = streak;
+    if (!Double.isNaN(cusum)) {
+      b.lossCusum = cusum;
+    }
     b.lastWindowStartMs = a.windowStartMs();
     long week = Math.floorDiv(a.windowStartMs(), 7L * 24 * 3600 * 1000);
     for (Map.Entry<String, Double> e : values.entrySet()) {
@@ -143,6 +166,13 @@ public final class SeriesBaselines
     }
     return new ScoredWindow(a, scores, anomalous, worst);
   }
+
+  /**
+   * Where a series stood before one of its windows: the loss CUSUM, the long-run loss rate (NaN
+   * before any loss was learned) and the streak of suspect windows. A window re-fired by late data
+   * is scored from here again, so that its verdict does not take in the windows after it.
+   */
+  record Before(double lossCusum, double lossRate, int suspectStreak) {}
 
   /**
    * One step of the binomial CUSUM of lost packets: the log-likelihood ratio of this window's
@@ -167,7 +197,15 @@ public final class SeriesBaselines
 
   /** All baselines of one series. */
   public static final class Baselines {
+    /**
+     * How many of the latest windows keep their {@link Before}: a 1-minute window can come again
+     * within the default allowed lateness (5 min); an older re-fire is scored from the state as it
+     * stands.
+     */
+    static final int RECENT_WINDOWS = 8;
+
     final Map<String, MetricBaseline> metrics = new HashMap<>();
+    final java.util.TreeMap<Long, Before> recent = new java.util.TreeMap<>();
     long lastWindowStartMs = Long.MIN_VALUE;
     double lossCusum;
     int suspectStreak;
@@ -177,11 +215,20 @@ public final class SeriesBaselines
     public MetricBaseline get(String headline) {
       return metrics.get(headline);
     }
+
+    void remember(long windowStartMs, Before before) {
+      recent.put(windowStartMs, before);
+      while (recent.size() > RECENT_WINDOWS) {
+        recent.pollFirstEntry();
+      }
+    }
   }
 
   static final class BaselinesSerializer extends CodecSerializer<Baselines> {
     private static final long serialVersionUID = 1L;
-    private static final byte FORMAT_VERSION = 1;
+
+    /** 2 added the latest windows' {@link Before}; 1 still reads, without them. */
+    private static final byte FORMAT_VERSION = 2;
 
     @Override
     public boolean isImmutableType() {
@@ -201,6 +248,13 @@ public final class SeriesBaselines
       out.writeInt(b.suspectStreak);
       out.writeDouble(b.lossLost);
       out.writeDouble(b.lossSent);
+      out.writeInt(b.recent.size());
+      for (Map.Entry<Long, Before> e : b.recent.entrySet()) {
+        out.writeLong(e.getKey());
+        out.writeDouble(e.getValue().lossCusum());
+        out.writeDouble(e.getValue().lossRate());
+        out.writeInt(e.getValue().suspectStreak());
+      }
       out.writeInt(b.metrics.size());
       for (Map.Entry<String, MetricBaseline> e : b.metrics.entrySet()) {
         out.writeUTF(e.getKey());
@@ -211,7 +265,7 @@ public final class SeriesBaselines
     @Override
     protected Baselines read(DataInputView in) throws IOException {
       byte version = in.readByte();
-      if (version != FORMAT_VERSION) {
+      if (version != 1 && version != FORMAT_VERSION) {
         throw new IOException("series baselines written in format " + version);
       }
       Baselines b = new Baselines();
@@ -220,6 +274,12 @@ public final class SeriesBaselines
       b.suspectStreak = in.readInt();
       b.lossLost = in.readDouble();
       b.lossSent = in.readDouble();
+      if (version >= 2) {
+        int recent = in.readInt();
+        for (int i = 0; i < recent; i++) {
+          b.recent.put(in.readLong(), new Before(in.readDouble(), in.readDouble(), in.readInt()));
+        }
+      }
       int n = in.readInt();
       for (int i = 0; i < n; i++) {
         b.metrics.put(in.readUTF(), MetricBaseline.read(in));

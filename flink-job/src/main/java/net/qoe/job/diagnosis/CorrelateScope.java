@@ -104,14 +104,18 @@ public final class CorrelateScope
     long at = w.aggregate().windowEndMs() - 1;
     String member = memberOf(w);
     Map<String, Boolean> members = seen.get(at);
-    if (members == null) {
+    boolean firstOfWindow = members == null;
+    if (firstOfWindow) {
       members = new HashMap<>();
       ctx.timerService().registerEventTimeTimer(at + allowedLatenessMs + 1);
     }
+    // Released: seen before and no longer held. Not the watermark alone: after a restore it starts
+    // again from nothing, and a re-fire of a window released before must still revise the others.
+    List<DiagnosedWindow> held = firstOfWindow ? null : pending.get(at);
+    boolean releasedBefore = !firstOfWindow && held == null;
     Boolean previous = members.put(member, w.degraded());
     seen.put(at, members);
-    if (ctx.timerService().currentWatermark() < at) {
-      List<DiagnosedWindow> held = pending.get(at);
+    if (!releasedBefore && ctx.timerService().currentWatermark() < at) {
       if (held == null) {
         held = new ArrayList<>();
         ctx.timerService().registerEventTimeTimer(at);

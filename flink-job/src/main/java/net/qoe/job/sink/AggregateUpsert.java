@@ -23,7 +23,8 @@ import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
  * Writes one window aggregate as one statement: the series row into {@code agg_1m} and its metric
  * rows into {@code agg_1m_metric}, through a data-modifying CTE so both land in the same statement
  * and batch. Upserts make replays after a restart harmless; the {@code count <=} guards mean a
- * partial aggregate never replaces a more complete one.
+ * partial aggregate never replaces a more complete one, and its metric rows are written only when
+ * its series row was, so a metric the complete aggregate lacks never lands beside it.
  *
  * <p>This builder writes the rollup tables (plain aggregates); {@link Diagnosed} writes the base
  * window with its baseline scores, diagnosis and scope, under the same guards.
@@ -81,6 +82,7 @@ public final class AggregateUpsert implements JdbcStatementBuilder<SeriesAggrega
         FROM jsonb_to_recordset(?::jsonb) AS m(metric text, count bigint, min float8,
              max float8, mean float8, p5 float8, p50 float8, p90 float8, p95 float8, p99 float8,
              sketch text%8$s)
+        WHERE EXISTS (SELECT 1 FROM series)
         ON CONFLICT (probe_id, target, test, metric, window_start) DO UPDATE SET
           count = EXCLUDED.count, min = EXCLUDED.min, max = EXCLUDED.max, mean = EXCLUDED.mean,
           p5 = EXCLUDED.p5, p50 = EXCLUDED.p50, p90 = EXCLUDED.p90, p95 = EXCLUDED.p95, p99 = EXCLUDED.p99,

@@ -5,14 +5,19 @@ import net.qoe.job.dedupe.Dedupe;
 import net.qoe.job.ingest.MessageTypes;
 import net.qoe.kafka.message.Measurement;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.util.Collector;
@@ -40,9 +45,16 @@ import org.apache.flink.util.OutputTag;
  * place (Flink copies it before a checkpoint could see a change); on RocksDB it is written back
  * after each measurement. Metrics: "duplicates", "windows_emitted" (re-firings included) and
  * "sketch_bytes", a histogram of the encoded size of all sketches of one aggregate.
+ *
+ * <p>A checkpoint also keeps the watermark this step had reached, because Flink's watermark starts
+ * from nothing after a restore, and until the sources catch up a late measurement would otherwise
+ * open a new, partial window for a time already aggregated (it is late) or be added to a window
+ * that fired before the checkpoint without firing it again. Until the watermark passes it, the
+ * restored one judges what is late (the lowest of the subtasks', so that a rescaled job is not
+ * stricter than before).
  */
-public final class SeriesWindows
-    extends KeyedProcessFunction<String, Measurement, SeriesAggregate> {
+public final class SeriesWindows extends KeyedProcessFunction<String, Measurement, SeriesAggregate>
+    implements CheckpointedFunction {
 
   private static final long serialVersionUID = 1L;
 
@@ -62,6 +74,14 @@ public final class SeriesWindows
   private final boolean inPlace;
 
   private transient MapState<Long, SeriesAccumulator> windows;
+
+  /** The watermark of the checkpoint restored from; Long.MIN_VALUE when starting fresh. */
+  private transient long restoredWatermark = Long.MIN_VALUE;
+
+  /** The highest watermark this subtask has acted on, for the next checkpoint. */
+  private transient long seenWatermark = Long.MIN_VALUE;
+
+  private transient ListState<Long> checkpointedWatermark;
   private transient Counter windowsEmitted;
   private transient Histogram sketchBytes;
 
@@ -116,7 +136,8 @@ public final class SeriesWindows
     long start =
         TimeWindow.getWindowStartWithOffset(timestamp != null ? timestamp : m.tsMs(), 0, size);
     long end = start + size - 1; // the window's last millisecond
-    long watermark = timers.currentWatermark();
+    long watermark = Math.max(timers.currentWatermark(), restoredWatermark);
+    seenWatermark = watermark;
     if (cleanupTime(end) <= watermark) {
       ctx.output(LATE, m);
       return;
@@ -147,6 +168,7 @@ public final class SeriesWindows
       dedupe.onCleanupTimer(ctx.timerService()); // dedupe registers every processing-time timer
       return;
     }
+    seenWatermark = Math.max(seenWatermark, ctx.timerService().currentWatermark());
     // The window whose last millisecond this is fires; the one whose lateness ends here goes (with
     // no lateness, the same one, after firing). A cleanup time that overflowed is Long.MAX_VALUE,
     // the end of input: everything goes.
@@ -163,6 +185,32 @@ public final class SeriesWindows
       }
     } else {
       windows.remove(timestamp - lateness - size + 1);
+    }
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    checkpointedWatermark.clear();
+    if (seenWatermark != Long.MIN_VALUE) {
+      checkpointedWatermark.add(seenWatermark);
+    }
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    checkpointedWatermark =
+        context
+            .getOperatorStateStore()
+            .getUnionListState(new ListStateDescriptor<>("watermark", Types.LONG));
+    restoredWatermark = Long.MIN_VALUE;
+    seenWatermark = Long.MIN_VALUE;
+    if (context.isRestored()) {
+      long lowest = Long.MAX_VALUE;
+      for (Long w : checkpointedWatermark.get()) {
+        lowest = Math.min(lowest, w);
+      }
+      restoredWatermark = lowest == Long.MAX_VALUE ? Long.MIN_VALUE : lowest;
+      seenWatermark = restoredWatermark;
     }
   }
 

@@ -208,6 +208,87 @@ class SeriesBaselinesTest {
   }
 
   @Test
+  void aReFiredWindowIsJudgedFromWhereTheSeriesStoodBeforeItNotFromLaterWindows() {
+    SeriesBaselines.Baselines b = new SeriesBaselines.Baselines();
+    for (int w = 0; w < 200; w++) {
+      SeriesBaselines.score(b, udp(MONDAY + w * MINUTE, w % 10 == 0 ? 1 : 0), policy);
+    }
+    assertThat(SeriesBaselines.score(b, udp(MONDAY + 200 * MINUTE, 0), policy).anomalous())
+        .isFalse();
+    SeriesBaselines.score(b, udp(MONDAY + 201 * MINUTE, 2), policy);
+    assertThat(SeriesBaselines.score(b, udp(MONDAY + 202 * MINUTE, 2), policy).anomalous())
+        .isTrue();
+    // window 200 again with late data, still without loss: the loss that came after is not its
+    ScoredWindow again = SeriesBaselines.score(b, udp(MONDAY + 200 * MINUTE, 0), policy);
+    assertThat(again.anomalous()).isFalse();
+    assertThat(again.maxScore()).isLessThan(policy.anomalyScore());
+    // and the loss goes on being pooled for the next window as before
+    assertThat(SeriesBaselines.score(b, udp(MONDAY + 203 * MINUTE, 2), policy).anomalous())
+        .isTrue();
+  }
+
+  @Test
+  void aWindowThatTurnsSuspectWhenItComesAgainCompleteConfirmsAsInOrder() {
+    SeriesBaselines.Baselines b = warm();
+    assertThat(SeriesBaselines.score(b, window(MONDAY + 60 * MINUTE, 4, 64), policy).anomalous())
+        .isFalse(); // suspect, the first
+    // window 61 fires with one run of four, normal, then complete: the second suspect in a row
+    assertThat(SeriesBaselines.score(b, window(MONDAY + 61 * MINUTE, 1, 50), policy).anomalous())
+        .isFalse();
+    assertThat(SeriesBaselines.score(b, window(MONDAY + 61 * MINUTE, 4, 64), policy).anomalous())
+        .isTrue();
+    assertThat(SeriesBaselines.score(b, window(MONDAY + 62 * MINUTE, 4, 64), policy).anomalous())
+        .isTrue();
+  }
+
+  @Test
+  void aWindowThatIsNormalWhenItComesAgainCompleteStartsNoStreak() {
+    SeriesBaselines.Baselines b = warm();
+    // window 60 fires with one slow run, then complete and normal
+    SeriesBaselines.score(b, window(MONDAY + 60 * MINUTE, 1, 64), policy);
+    assertThat(SeriesBaselines.score(b, window(MONDAY + 60 * MINUTE, 4, 50), policy).anomalous())
+        .isFalse();
+    // so the next noisy window is the first suspect one, not an alarm
+    ScoredWindow next = SeriesBaselines.score(b, window(MONDAY + 61 * MINUTE, 4, 64), policy);
+    assertThat(next.maxScore()).isBetween(policy.anomalyScore(), policy.immediateScore());
+    assertThat(next.anomalous()).isFalse();
+  }
+
+  @Test
+  void whereTheLatestWindowsStoodSurvivesTheSerializerAndTheFirstFormatStillReads()
+      throws Exception {
+    SeriesBaselines.Baselines b = warm();
+    SeriesBaselines.score(b, window(MONDAY + 60 * MINUTE, 4, 64), policy);
+    var serializer = new SeriesBaselines.BaselinesSerializer();
+    var out = new org.apache.flink.core.memory.DataOutputSerializer(4096);
+    serializer.serialize(b, out);
+    SeriesBaselines.Baselines copy =
+        serializer.deserialize(
+            new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
+    assertThat(copy.recent).isEqualTo(b.recent).hasSize(SeriesBaselines.Baselines.RECENT_WINDOWS);
+    assertThat(copy.recent.lastEntry().getValue().suspectStreak()).isZero();
+    // the copy confirms window 61 as the original would
+    assertThat(SeriesBaselines.score(copy, window(MONDAY + 61 * MINUTE, 4, 64), policy).anomalous())
+        .isTrue();
+
+    var v1 = new org.apache.flink.core.memory.DataOutputSerializer(64);
+    v1.writeByte(1);
+    v1.writeLong(MONDAY);
+    v1.writeDouble(0.5); // loss cusum
+    v1.writeInt(1); // suspect streak
+    v1.writeDouble(2); // lost
+    v1.writeDouble(400); // sent
+    v1.writeInt(0); // no headlines
+    SeriesBaselines.Baselines old =
+        serializer.deserialize(
+            new org.apache.flink.core.memory.DataInputDeserializer(v1.getCopyOfBuffer()));
+    assertThat(old.lastWindowStartMs).isEqualTo(MONDAY);
+    assertThat(old.suspectStreak).isEqualTo(1);
+    assertThat(old.lossSent).isEqualTo(400);
+    assertThat(old.recent).isEmpty();
+  }
+
+  @Test
   void nonFiniteValuesAreIgnoredRatherThanPoisoningTheBaseline() {
     SeriesBaselines.Baselines b = warm();
     String learned = b.get(Headlines.TOTAL).learnedState();

@@ -181,6 +181,43 @@ class CorrelateScopeTest {
   }
 
   @Test
+  void aReFireAfterARestoreRevisesTheWindowsReleasedBeforeIt() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = harness(CorrelateScope.Side.TARGET, 5 * MINUTE)) {
+      h.processElement(window("p1", "web", 0, true), T0 + MINUTE - 1);
+      h.processElement(window("p2", "web", 0, true), T0 + MINUTE - 1);
+      h.processElement(window("p3", "web", 0, false), T0 + MINUTE - 1);
+      h.processWatermark(new Watermark(T0 + MINUTE - 1));
+      assertThat(h.extractOutputValues())
+          .extracting(w -> w.aggregate().probeId() + ":" + w.degradedProbes())
+          .containsExactly("p1:2", "p2:2", "p3:2");
+      snapshot = h.snapshot(1, 1);
+    }
+    // the watermark starts from nothing again, and p1 comes again, no longer degraded
+    try (var h = harness(CorrelateScope.Side.TARGET, 5 * MINUTE, snapshot)) {
+      h.processElement(window("p1", "web", 0, false), T0 + MINUTE - 1);
+      assertThat(h.extractOutputValues())
+          .extracting(w -> w.aggregate().probeId() + ":" + w.degraded() + ":" + w.degradedProbes())
+          .containsExactly("p1:false:1", "p2:true:1");
+      // p1 is no longer kept as degraded: p3's re-fire revises nobody but is annotated 1 of 3
+      h.processElement(window("p3", "web", 0, false), T0 + MINUTE - 1);
+      assertThat(h.extractOutputValues().subList(2, h.extractOutputValues().size()))
+          .extracting(
+              w -> w.aggregate().probeId() + ":" + w.degradedProbes() + "/" + w.targetProbes())
+          .containsExactly("p3:1/3");
+      // p1 degraded again: p2 revised, and p2's kept copy not lost
+      h.processElement(window("p1", "web", 0, true), T0 + MINUTE - 1);
+      h.processElement(window("p3", "web", 0, true), T0 + MINUTE - 1);
+      assertThat(h.extractOutputValues().subList(3, h.extractOutputValues().size()))
+          .extracting(w -> w.aggregate().probeId() + ":" + w.degradedProbes())
+          .containsExactlyInAnyOrder("p1:2", "p2:2", "p3:3", "p1:3", "p2:3");
+      // nothing waits for a watermark, and nothing is kept after the lateness
+      h.processWatermark(new Watermark(T0 + 10 * MINUTE));
+      assertThat(h.numKeyedStateEntries()).isZero();
+    }
+  }
+
+  @Test
   void aSeriesFiredAgainBeforeTheReleaseIsReleasedOnceAsItsNewestVersion() throws Exception {
     try (var h = harness(CorrelateScope.Side.TARGET, 5 * MINUTE)) {
       // this stage's watermark lags behind the window operator's: the re-fire arrives first

@@ -129,6 +129,35 @@ class AggregateUpsertTest {
   }
 
   @Test
+  void aRejectedPartialAggregateLeavesNoMetricRowOfItsOwn() throws SQLException {
+    upsert(aggregate(10, 2));
+    // a partial aggregate of the same window with a timing the complete one lacks
+    SeriesAggregate p = aggregate(3, 0);
+    var metrics = new java.util.TreeMap<>(p.metrics());
+    metrics.put("connect_ms", p.metrics().get("total_ms"));
+    upsert(
+        new SeriesAggregate(
+            p.probeId(),
+            p.target(),
+            p.test(),
+            p.windowStartMs(),
+            p.windowEndMs(),
+            p.count(),
+            p.okCount(),
+            p.errorsByStage(),
+            p.packetsSent(),
+            p.packetsReceived(),
+            p.lossPct(),
+            p.jitterMs(),
+            p.jitterSamples(),
+            p.maxTier(),
+            metrics));
+    assertThat(count("SELECT count FROM agg_1m")).isEqualTo(12);
+    assertThat(count("SELECT count(*) FROM agg_1m_metric WHERE metric = 'connect_ms'")).isZero();
+    assertThat(count("SELECT count(*) FROM agg_1m_metric")).isEqualTo(5);
+  }
+
+  @Test
   void writesTheLowTailP5BesideTheUpperPercentiles() throws SQLException {
     upsert(aggregate(10, 2));
     try (Connection c = db.dataSource().getConnection();

@@ -180,6 +180,41 @@ class SeriesWindowsTimersTest {
   }
 
   @Test
+  void afterARestoreLateMeasurementsAreJudgedByTheWatermarkOfTheCheckpoint() throws Exception {
+    for (String backend : List.of("hashmap", "rocksdb")) {
+      OperatorSubtaskState snapshot;
+      try (var h = harness(backend, Duration.ofMinutes(5), new CapturedMetrics())) {
+        h.open();
+        send(h, at("a", 10_000, 10));
+        send(h, at("a", 20_000, 20));
+        send(h, at("b", 5 * MINUTE + 1_000, 30));
+        h.processWatermark(T0 + 4 * MINUTE); // a's first window has fired, within its lateness
+        assertThat(h.extractOutputValues()).extracting(SeriesAggregate::count).contains(2L);
+        snapshot = h.snapshot(1L, 1L);
+      }
+      try (var h = harness(backend, Duration.ofMinutes(5), new CapturedMetrics())) {
+        h.initializeState(snapshot);
+        h.open();
+        // no watermark yet after the restore: a late measurement of the fired window still
+        // re-fires it at once, complete
+        send(h, at("a", 30_000, 30));
+        assertThat(h.extractOutputValues())
+            .as(backend)
+            .extracting(
+                a -> a.seriesKey().target(), SeriesAggregate::windowStartMs, SeriesAggregate::count)
+            .containsExactly(org.assertj.core.groups.Tuple.tuple("a", T0, 3L));
+        // and one later than the lateness as of the checkpoint is late, not a new partial window
+        send(h, at("b", -2 * MINUTE, 40));
+        assertThat(late(h))
+            .as(backend)
+            .extracting(Measurement::tsMs)
+            .containsExactly(T0 - 2 * MINUTE);
+        assertThat(h.extractOutputValues()).hasSize(1);
+      }
+    }
+  }
+
+  @Test
   void bothStateLayoutsAndARestoreInTheMiddleGiveTheSameAggregates() throws Exception {
     List<Measurement> before = new ArrayList<>();
     List<Measurement> after = new ArrayList<>();

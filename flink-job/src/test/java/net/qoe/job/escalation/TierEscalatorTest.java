@@ -21,6 +21,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 
 class TierEscalatorTest {
@@ -494,6 +495,52 @@ class TierEscalatorTest {
       h.processElement1(overBaseline("probe-a", "web", 1, 6), T0);
       assertThat(single(h).reason()).contains("6.0 σ above").contains("for 2 windows");
     }
+  }
+
+  @Test
+  void aBaselineStreakKeptByTheEarlierLayoutCarriesOn() throws Exception {
+    // the state as the escalator kept it before per-start verdicts: window 0 over the sigma
+    OperatorSubtaskState snapshot;
+    try (var h =
+        new KeyedTwoInputStreamOperatorTestHarness<>(
+            new KeyedCoProcessOperator<>(new EarlierBaselineStreak(T0)),
+            (DiagnosedWindow w) -> w.aggregate().probeId(),
+            Measurement::probeId,
+            Types.STRING)) {
+      h.open();
+      h.processElement1(overBaseline("probe-a", "web", 0, 6), T0);
+      snapshot = h.snapshot(1, T0);
+    }
+    try (var h = harness(config, snapshot)) {
+      h.processElement1(overBaseline("probe-a", "web", 1, 6), T0);
+      assertThat(single(h).reason()).contains("for 2 windows");
+    }
+  }
+
+  /** Writes the baseline streak of a window over the sigma as the earlier escalator did. */
+  private static final class EarlierBaselineStreak
+      extends org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction<
+          String, DiagnosedWindow, Measurement, TierTransition> {
+    private final long windowStart;
+
+    EarlierBaselineStreak(long windowStart) {
+      this.windowStart = windowStart;
+    }
+
+    @Override
+    public void processElement1(DiagnosedWindow w, Context ctx, Collector<TierTransition> out)
+        throws Exception {
+      getRuntimeContext()
+          .getMapState(
+              new org.apache.flink.api.common.state.MapStateDescriptor<>(
+                  "baseline-streaks", Types.STRING, Types.TUPLE(Types.LONG, Types.INT, Types.LONG)))
+          .put(
+              w.aggregate().target(),
+              org.apache.flink.api.java.tuple.Tuple3.of(windowStart, 1, Long.MIN_VALUE));
+    }
+
+    @Override
+    public void processElement2(Measurement m, Context ctx, Collector<TierTransition> out) {}
   }
 
   /**

@@ -16,9 +16,12 @@ import net.qoe.probe.config.TestSpec;
 
 /**
  * The path to the target through the system's {@code mtr --report --json} when installed, else
- * {@code traceroute -n}, parsed into hops. Metrics: hops, last_hop_ms, last_hop_loss_pct, and per
- * hop hop_N_ms and hop_N_loss_pct (a hop that never answered has loss 100 and no time). Without
- * either tool the run fails at stage "unavailable".
+ * {@code traceroute -n}, parsed into hops. mtr runs as many of its cycles as the run's timeout
+ * holds (one a second, then a second's grace), at most the configured number. Metrics: hops, cycles
+ * (mtr), last_hop_ms, last_hop_loss_pct, and per hop hop_N_ms and hop_N_loss_pct (a hop that never
+ * answered has loss 100 and no time). When mtr is installed but fails (its packet helper may lack
+ * raw sockets), traceroute is tried. Without either tool the run fails at stage "unavailable"; when
+ * the tools fail, at stage "io" with what the tool printed.
  */
 public final class TracerouteTest implements ProbeTest {
 
@@ -30,6 +33,12 @@ public final class TracerouteTest implements ProbeTest {
   private static final Pattern HOP_LINE = Pattern.compile("^\\s*(\\d+)\\s+(.*)$");
   private static final Pattern TIME = Pattern.compile("([0-9.]+)\\s*ms");
   private static final Pattern ADDRESS = Pattern.compile("^([0-9a-fA-F.:]+)\\s");
+
+  /**
+   * Seconds mtr waits for late replies after its last cycle (its own default is 5, which alone
+   * would overrun a tier-1 run's 5 s budget).
+   */
+  static final int MTR_GRACE_S = 1;
 
   private final String mtr;
   private final String traceroute;
@@ -72,23 +81,47 @@ public final class TracerouteTest implements ProbeTest {
           Deadline deadline = Deadline.after(ctx.timeout());
           long start = System.nanoTime();
           List<Hop> hops;
-          String viaMtr =
+          int fitted = fitCycles(cycles, deadline.remainingNanos() / 1_000_000);
+          Output viaMtr =
               execute(
                   List.of(
-                      mtr, "--report", "--json", "-n", "-c", String.valueOf(cycles), target.host()),
+                      mtr,
+                      "--report",
+                      "--json",
+                      "-n",
+                      "-c",
+                      String.valueOf(fitted),
+                      "--gracetime",
+                      String.valueOf(MTR_GRACE_S),
+                      target.host()),
                   deadline);
-          if (viaMtr != null) {
-            hops = parseMtrJson(viaMtr);
+          if (viaMtr != null && viaMtr.exitCode() == 0) {
+            hops = parseMtrJson(viaMtr.text());
+            m.metric("cycles", fitted);
           } else {
-            String viaTraceroute =
+            // mtr missing, or installed but failing (no raw sockets for its helper, say):
+            // traceroute may still work
+            Output viaTraceroute =
                 execute(
                     List.of(traceroute, "-n", "-q", "3", "-w", "1", "-m", "30", target.host()),
                     deadline);
             if (viaTraceroute == null) {
+              if (viaMtr != null) {
+                throw failed(mtr, viaMtr);
+              }
               throw new StageFailure(
                   Stage.UNAVAILABLE, "neither mtr nor traceroute is installed on this host");
             }
-            hops = parseTraceroute(viaTraceroute);
+            hops = parseTraceroute(viaTraceroute.text());
+            if (hops.isEmpty() && viaTraceroute.exitCode() != 0) {
+              StageFailure failure = failed(traceroute, viaTraceroute);
+              if (viaMtr != null) {
+                failure =
+                    new StageFailure(
+                        Stage.IO, failed(mtr, viaMtr).getMessage() + "; " + failure.getMessage());
+              }
+              throw failure;
+            }
           }
           m.elapsed("total_ms", start);
           record(hops, m);
@@ -98,8 +131,30 @@ public final class TracerouteTest implements ProbeTest {
         });
   }
 
+  /**
+   * How many mtr cycles fit the run's budget: mtr sends a cycle a second (the least it allows
+   * without root) and then waits {@link #MTR_GRACE_S} for late replies; a second more is kept for
+   * starting it. Never fewer than one.
+   */
+  static int fitCycles(int cycles, long remainingMs) {
+    long fit = (remainingMs - 1000L * (MTR_GRACE_S + 1)) / 1000;
+    return (int) Math.max(1, Math.min(cycles, fit));
+  }
+
+  /** What a tool printed (stdout and stderr) and how it exited. */
+  record Output(int exitCode, String text) {}
+
+  private static StageFailure failed(String tool, Output output) {
+    String text = output.text().strip();
+    if (text.length() > 200) {
+      text = text.substring(0, 200) + "…";
+    }
+    return new StageFailure(
+        Stage.IO, tool + " exited with " + output.exitCode() + (text.isEmpty() ? "" : ": " + text));
+  }
+
   /** The tool's output, or null when the tool cannot be started (not installed). */
-  private static String execute(List<String> cmd, Deadline deadline) throws StageFailure {
+  private static Output execute(List<String> cmd, Deadline deadline) throws StageFailure {
     Process process;
     try {
       process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -112,7 +167,7 @@ public final class TracerouteTest implements ProbeTest {
         process.destroyForcibly();
         throw deadline.expired(cmd.get(0));
       }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return new Output(process.exitValue(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new StageFailure(Stage.IO, "reading " + cmd.get(0) + ": " + e.getMessage());
     } catch (InterruptedException e) {

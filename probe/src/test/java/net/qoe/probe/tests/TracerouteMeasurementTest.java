@@ -1,6 +1,7 @@
 package net.qoe.probe.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +47,44 @@ class TracerouteMeasurementTest {
     return script.toString();
   }
 
+  private static String failing(Path dir, String name, String message, int exitCode)
+      throws Exception {
+    Path script = dir.resolve(name);
+    Files.writeString(script, "#!/bin/sh\necho '" + message + "' >&2\nexit " + exitCode + "\n");
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return script.toString();
+  }
+
   private static Measurement run(TracerouteTest test) {
     return test.run(CTX, TargetConfig.of("far", "192.0.2.10", null, SPEC), SPEC);
+  }
+
+  private static Measurement runOnLoopback(TracerouteTest test) {
+    return test.run(CTX, TargetConfig.of("self", "127.0.0.1", null, SPEC), SPEC);
+  }
+
+  /** Whether the system's tool runs here (installed, and allowed to send its probes). */
+  private static boolean works(String... cmd) {
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+      return p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static void assertOneHopToLoopback(Measurement m) {
+    assertThat(m.ok()).as("%s", m.error()).isTrue();
+    assertThat(m.metrics())
+        .containsEntry("hops", 1.0)
+        .containsEntry("last_hop_loss_pct", 0.0)
+        .containsEntry("hop_1_loss_pct", 0.0);
+    assertThat(m.metric("last_hop_ms")).isBetween(0.0, 50.0);
+    assertThat(m.metric("hop_1_ms")).isEqualTo(m.metric("last_hop_ms"));
   }
 
   @Test
@@ -100,5 +137,81 @@ class TracerouteMeasurementTest {
 
     assertThat(m.ok()).isFalse();
     assertThat(m.error().stage()).isEqualTo(Stage.UNAVAILABLE);
+  }
+
+  @Test
+  void aFailingMtrFallsBackToTraceroute(@TempDir Path dir) throws Exception {
+    Measurement m =
+        run(
+            new TracerouteTest(
+                failing(dir, "mtr", "mtr: Failure to start mtr-packet: Operation not permitted", 1),
+                fake(dir, "traceroute", TRACEROUTE_OUTPUT)));
+
+    assertThat(m.ok()).as("%s", m.error()).isTrue();
+    assertThat(m.metrics()).containsEntry("hops", 4.0).containsEntry("last_hop_ms", 12.0);
+  }
+
+  @Test
+  void whenBothToolsFailTheErrorSaysWhatEachPrinted(@TempDir Path dir) throws Exception {
+    Measurement m =
+        run(
+            new TracerouteTest(
+                failing(dir, "mtr", "mtr: Failure to start mtr-packet: Operation not permitted", 1),
+                failing(dir, "traceroute", "far: Name or service not known", 2)));
+
+    assertThat(m.ok()).isFalse();
+    assertThat(m.error().stage()).isEqualTo(Stage.IO);
+    assertThat(m.error().message())
+        .contains("exited with 1", "Operation not permitted")
+        .contains("exited with 2", "Name or service not known");
+  }
+
+  @Test
+  void aFailingMtrWithoutTracerouteReportsMtrsError(@TempDir Path dir) throws Exception {
+    Measurement m =
+        run(
+            new TracerouteTest(
+                failing(dir, "mtr", "mtr: Failure to open IPv4 sockets", 1),
+                dir.resolve("no-tr").toString()));
+
+    assertThat(m.ok()).isFalse();
+    assertThat(m.error().stage()).isEqualTo(Stage.IO);
+    assertThat(m.error().message())
+        .contains("mtr", "exited with 1", "Failure to open IPv4 sockets");
+  }
+
+  @Test
+  void mtrRunsTheCyclesTheBudgetHolds() {
+    assertThat(TracerouteTest.fitCycles(100, 300_000)).isEqualTo(100);
+    assertThat(TracerouteTest.fitCycles(10, 60_000)).isEqualTo(10);
+    // a tier-1 run's 5 s: three cycles, a second's grace, a second to start
+    assertThat(TracerouteTest.fitCycles(10, 5_000)).isEqualTo(3);
+    assertThat(TracerouteTest.fitCycles(3, 1_500)).isEqualTo(1);
+    assertThat(TracerouteTest.fitCycles(3, -10)).isEqualTo(1);
+  }
+
+  @Test
+  void tracesLoopbackWithTheSystemsMtrWithinATierOneBudget() {
+    assumeTrue(
+        works("mtr", "--report", "--json", "-n", "-c", "1", "-G", "1", "127.0.0.1"),
+        "no working mtr on this host");
+
+    // ten cycles asked for, 5 s to run them in: mtr's own 5 s grace alone would overrun it
+    Measurement m = runOnLoopback(new TracerouteTest("mtr", "no-such-traceroute", 10));
+
+    assertOneHopToLoopback(m);
+    // three fit 5 s; the few ms spent before mtr starts may leave room for two
+    assertThat(m.metric("cycles")).isBetween(2.0, 3.0);
+    assertThat(m.metric("total_ms")).isLessThan(5_000.0);
+  }
+
+  @Test
+  void tracesLoopbackWithTheSystemsTraceroute(@TempDir Path dir) {
+    assumeTrue(
+        works("traceroute", "-n", "-q", "1", "-w", "1", "-m", "2", "127.0.0.1"),
+        "no working traceroute on this host");
+
+    assertOneHopToLoopback(
+        runOnLoopback(new TracerouteTest(dir.resolve("no-mtr").toString(), "traceroute")));
   }
 }

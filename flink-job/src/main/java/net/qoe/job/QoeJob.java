@@ -239,9 +239,14 @@ public final class QoeJob {
   public void build(StreamExecutionEnvironment env) {
     WatermarkStrategy<IngestResult> watermarks =
         WatermarkStrategy.<IngestResult>forBoundedOutOfOrderness(config.outOfOrderness())
+            // A dead letter's event time is its record's timestamp, but never later than now: a
+            // rejected record (a probe clock an hour ahead, say) must not carry the split's
+            // watermark past what a valid measurement could, or every good one after it is late.
             .withTimestampAssigner(
                 (result, kafkaTimestamp) ->
-                    result.isMeasurement() ? result.measurement().tsMs() : kafkaTimestamp)
+                    result.isMeasurement()
+                        ? result.measurement().tsMs()
+                        : Math.min(kafkaTimestamp, System.currentTimeMillis()))
             .withIdleness(config.idleness());
 
     SingleOutputStreamOperator<Measurement> measurements =

@@ -84,6 +84,12 @@ public final class Dedupe implements Serializable {
     return new Dedupe(ttl, !"rocksdb".equals(stateBackend));
   }
 
+  /** The top three bits of the low half of a UUID: its variant. */
+  private static final long HASHED_VARIANT_MASK = 0xE000_0000_0000_0000L;
+
+  /** The variant a hashed (not canonical UUID) event id is given: 111, which RFC 4122 reserves. */
+  private static final long HASHED_VARIANT = 0xE000_0000_0000_0000L;
+
   /** The type of {@link #eventIdOf}. */
   public static final TypeInformation<Tuple2<Long, Long>> EVENT_ID_TYPE =
       Types.TUPLE(Types.LONG, Types.LONG);
@@ -91,9 +97,10 @@ public final class Dedupe implements Serializable {
   /**
    * The event id as 128 bits. Probes send UUIDs, whose bits are taken as they are (no two distinct
    * UUIDs share a key); any other id is hashed to a name-based UUID (MD5; a collision is about as
-   * likely as 2^-122 per pair). Two longs instead of the 36-character string make the heap state a
-   * third smaller and checkpointing it several times cheaper: a string is written one character at
-   * a time.
+   * likely as 2^-122 per pair) whose variant bits are then set to 111, a variant no RFC 4122 UUID
+   * has, so that a hashed id never shares a key with a UUID sent as text. Two longs instead of the
+   * 36-character string make the heap state a third smaller and checkpointing it several times
+   * cheaper: a string is written one character at a time.
    */
   public static Tuple2<Long, Long> eventIdOf(Measurement m) {
     long[] bits = new long[2];
@@ -106,7 +113,10 @@ public final class Dedupe implements Serializable {
     if (!readCanonicalUuid(id, bits)) {
       UUID uuid = UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.UTF_8));
       bits[0] = uuid.getMostSignificantBits();
-      bits[1] = uuid.getLeastSignificantBits();
+      // The variant bits 111 ("reserved for the future" in RFC 4122), where a name-based UUID has
+      // 10: no UUID a probe or any RFC 4122 generator makes shares a key with a hashed id, not
+      // even the name-based UUID of that very id sent as text.
+      bits[1] = (uuid.getLeastSignificantBits() & ~HASHED_VARIANT_MASK) | HASHED_VARIANT;
     }
   }
 

@@ -172,7 +172,7 @@ public final class Thresholds {
               + " run failed"
               + (m.error() == null
                   ? ""
-                  : " (" + m.error().stage() + ": " + m.error().message() + ")");
+                  : " (" + m.error().stage() + ": " + quoted(m.error().message()) + ")");
       case HTTP_TOTAL ->
           String.format(
               Locale.ROOT,
@@ -223,5 +223,37 @@ public final class Thresholds {
     } catch (IOException e) {
       return m.min();
     }
+  }
+
+  /** The longest part of a probe's error message a sentence quotes. */
+  static final int MAX_QUOTED_CHARS = 200;
+
+  /**
+   * A probe's error message as the sentence of a tier change quotes it, which goes into a command
+   * and a table row: at most {@link #MAX_QUOTED_CHARS} characters, control characters (a NUL, which
+   * PostgreSQL refuses, or a tool's newlines) as spaces.
+   */
+  static String quoted(String message) {
+    if (message == null) {
+      return "";
+    }
+    String cut =
+        message.length() <= MAX_QUOTED_CHARS
+            ? message
+            : message.substring(0, MAX_QUOTED_CHARS) + "…";
+    StringBuilder out = new StringBuilder(cut.length());
+    for (int i = 0; i < cut.length(); i++) {
+      char c = cut.charAt(i);
+      out.append(
+          Character.isISOControl(c) || Character.isSurrogate(c) && !paired(cut, i) ? ' ' : c);
+    }
+    return out.toString();
+  }
+
+  private static boolean paired(String s, int i) {
+    char c = s.charAt(i);
+    return Character.isHighSurrogate(c)
+        ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+        : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
   }
 }

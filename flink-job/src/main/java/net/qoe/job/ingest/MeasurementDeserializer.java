@@ -1,6 +1,5 @@
 package net.qoe.job.ingest;
 
-import java.util.Base64;
 import java.util.Optional;
 import net.qoe.kafka.message.DeadLetter;
 import net.qoe.kafka.message.Measurement;
@@ -66,17 +65,16 @@ public final class MeasurementDeserializer
       String detail,
       String eventId,
       long nowMs) {
-    Base64.Encoder b64 = Base64.getEncoder();
     return new DeadLetter(
         1,
         record.topic(),
         record.partition(),
         record.offset(),
-        record.key() == null ? null : b64.encodeToString(record.key()),
-        record.value() == null ? null : b64.encodeToString(record.value()),
+        DeadLetterBytes.base64(record.key(), DeadLetterBytes.MAX_KEY_BYTES),
+        DeadLetterBytes.base64(record.value(), DeadLetterBytes.MAX_VALUE_BYTES),
         stage,
         reason,
-        detail,
+        DeadLetterBytes.detail(detail, record.key(), record.value()),
         eventId,
         record.timestamp(),
         nowMs);

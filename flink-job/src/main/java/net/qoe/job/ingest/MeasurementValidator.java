@@ -8,10 +8,13 @@ import java.util.Optional;
 import net.qoe.kafka.message.Measurement;
 
 /**
- * Checks a well-formed measurement for values the windows must not see: blank ids, a tier outside
- * 1..3, timestamps far in the future or before 2000, negative, non-finite or absurd durations, and
- * packet counts that contradict each other. The first problem found is reported, naming the field
- * and its value; the serde has already checked the schema version and the required fields.
+ * Checks a well-formed measurement for values the windows and the tables must not see: blank,
+ * over-long or control-character ids, metric names and error stages (PostgreSQL refuses a NUL in
+ * text and jsonb, and a key over about 2.7 KB in an index), a probe id with '|' or whitespace, a
+ * tier outside 1..3, timestamps far in the future or before 2000, non-finite or absurdly large
+ * values, negative or absurd durations, and packet counts that contradict each other. The first
+ * problem found is reported, naming the field and its value; the serde has already checked the
+ * schema version and the required fields.
  */
 public final class MeasurementValidator {
 
@@ -20,6 +23,25 @@ public final class MeasurementValidator {
 
   /** How far ahead of the job's clock an event time may be (probe clocks drift). */
   public static final long MAX_FUTURE_MS = Duration.ofMinutes(5).toMillis();
+
+  /**
+   * No value a probe measures comes near this (a 64-bit counter stops at 1.8e19); above it sums and
+   * squares of a window's values could overflow, and the sketches stop at about 1e308.
+   */
+  public static final double MAX_ABS_VALUE = 1e20;
+
+  /** Longest event id, probe id and test, in characters. */
+  public static final int MAX_ID_LENGTH = 128;
+
+  /**
+   * Longest target, in characters (a target may be named by its URL). With {@link #MAX_ID_LENGTH}
+   * and {@link #MAX_NAME_LENGTH} the key of a metric row stays under PostgreSQL's index-tuple limit
+   * even in 4-byte UTF-8.
+   */
+  public static final int MAX_TARGET_LENGTH = 256;
+
+  /** Longest metric name and error stage, in characters. */
+  public static final int MAX_NAME_LENGTH = 64;
 
   /** 2000-01-01T00:00:00Z: anything earlier is an unset or broken clock. */
   public static final long MIN_TS_MS = 946_684_800_000L;
@@ -39,6 +61,34 @@ public final class MeasurementValidator {
       if (id.getValue().isBlank()) {
         return violation("blank-id", "%s is blank ('%s')", id.getKey(), id.getValue());
       }
+      Optional<Violation> bad =
+          checkText(
+              id.getKey(),
+              id.getValue(),
+              id.getKey().equals("target") ? MAX_TARGET_LENGTH : MAX_ID_LENGTH,
+              "bad-id");
+      if (bad.isPresent()) {
+        return bad;
+      }
+    }
+    String probeId = m.probeId();
+    for (int i = 0; i < probeId.length(); i++) {
+      char c = probeId.charAt(i);
+      if (c == '|' || Character.isWhitespace(c)) {
+        return violation(
+            "bad-id",
+            "probe_id '%s' has %s at %d (it separates probe and target in the record key)",
+            probeId,
+            c == '|' ? "'|'" : "whitespace",
+            i);
+      }
+    }
+    if (m.error() != null && m.error().stage() != null) {
+      Optional<Violation> bad =
+          checkText("error.stage", m.error().stage(), MAX_NAME_LENGTH, "bad-text");
+      if (bad.isPresent()) {
+        return bad;
+      }
     }
     if (m.tier() < 1 || m.tier() > 3) {
       return violation("tier-out-of-range", "tier = %d is outside 1..3", m.tier());
@@ -56,6 +106,11 @@ public final class MeasurementValidator {
       return violation("ts-too-old", "ts_ms = %d is before 2000-01-01", m.tsMs());
     }
     for (Map.Entry<String, Double> e : m.metrics().entrySet()) {
+      Optional<Violation> badName =
+          checkText("metric name", e.getKey(), MAX_NAME_LENGTH, "bad-metric-name");
+      if (badName.isPresent()) {
+        return badName;
+      }
       Double v = e.getValue();
       if (v == null) {
         continue;
@@ -64,6 +119,10 @@ public final class MeasurementValidator {
       if (!Double.isFinite(v)) {
         return violation(
             "non-finite-value", "%s = %s is not a finite number", "metrics." + e.getKey(), v);
+      }
+      if (Math.abs(v) > MAX_ABS_VALUE) {
+        return violation(
+            "absurd-value", "%s = %s is beyond ±%s", "metrics." + e.getKey(), v, MAX_ABS_VALUE);
       }
       if (e.getKey().endsWith("_ms") && !isPlausibleDuration(v)) {
         return checkDuration("metrics." + e.getKey(), v);
@@ -99,6 +158,39 @@ public final class MeasurementValidator {
           "rtt_ms has %d entries but sent = %d (one entry per packet, null when lost)",
           rtts.size(),
           sent);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Whether {@code text} is at most {@code maxLength} characters with no control character (a NUL
+   * among them, which PostgreSQL refuses in text and jsonb) and no unpaired surrogate (not text).
+   */
+  private static Optional<Violation> checkText(
+      String field, String text, int maxLength, String reason) {
+    if (text.length() > maxLength) {
+      return violation(
+          reason,
+          "%s is %d characters long, more than %d ('%s…')",
+          field,
+          text.length(),
+          maxLength,
+          text.substring(0, 32));
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isISOControl(c)) {
+        return violation(reason, "%s has the control character U+%04X at %d", field, (int) c, i);
+      }
+      if (Character.isSurrogate(c)) {
+        boolean paired =
+            Character.isHighSurrogate(c)
+                ? i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))
+                : i > 0 && Character.isHighSurrogate(text.charAt(i - 1));
+        if (!paired) {
+          return violation(reason, "%s has an unpaired surrogate U+%04X at %d", field, (int) c, i);
+        }
+      }
     }
     return Optional.empty();
   }

@@ -21,7 +21,8 @@ final class DeadLetterRecords implements KafkaRecordSerializationSchema<DeadLett
   public ProducerRecord<byte[], byte[]> serialize(
       DeadLetter letter, KafkaSinkContext context, Long timestamp) {
     byte[] key = (letter.sourceTopic() + "|" + letter.partition()).getBytes(StandardCharsets.UTF_8);
-    return new ProducerRecord<>(
-        topic, null, timestamp, key, MessageSerde.DEAD_LETTER.toBytes(letter));
+    // Kafka refuses a negative timestamp; the letter keeps its record's own in record_ts_ms
+    Long ts = timestamp == null || timestamp < 0 ? null : timestamp;
+    return new ProducerRecord<>(topic, null, ts, key, MessageSerde.DEAD_LETTER.toBytes(letter));
   }
 }

@@ -1,7 +1,7 @@
 package net.qoe.job.window;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import net.qoe.job.ingest.DeadLetterBytes;
 import net.qoe.kafka.message.DeadLetter;
 import net.qoe.kafka.message.Measurement;
 import net.qoe.kafka.serde.MessageSerde;
@@ -27,17 +27,21 @@ public final class LateMeasurements extends RichMapFunction<Measurement, DeadLet
   @Override
   public DeadLetter map(Measurement m) {
     late.inc();
-    Base64.Encoder b64 = Base64.getEncoder();
+    byte[] key = m.kafkaKey().getBytes(StandardCharsets.UTF_8);
+    byte[] value = MessageSerde.MEASUREMENT.toBytes(m);
     return new DeadLetter(
         1,
         net.qoe.kafka.Topics.MEASUREMENTS,
         -1,
         -1,
-        b64.encodeToString(m.kafkaKey().getBytes(StandardCharsets.UTF_8)),
-        b64.encodeToString(MessageSerde.MEASUREMENT.toBytes(m)),
+        DeadLetterBytes.base64(key, DeadLetterBytes.MAX_KEY_BYTES),
+        DeadLetterBytes.base64(value, DeadLetterBytes.MAX_VALUE_BYTES),
         "late",
         "late",
-        "event time " + m.tsMs() + " is behind the watermark by more than the allowed lateness",
+        DeadLetterBytes.detail(
+            "event time " + m.tsMs() + " is behind the watermark by more than the allowed lateness",
+            key,
+            value),
         m.eventId(),
         m.tsMs(),
         System.currentTimeMillis());

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import net.qoe.job.ingest.MeasurementValidator;
 import net.qoe.kafka.message.Measurement;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
@@ -211,9 +212,15 @@ public final class SeriesAccumulator {
     metric(name).add(value);
   }
 
-  /** Finite, and not negative when the metric is a duration. */
+  /**
+   * Finite, within what the validator lets through ({@link MeasurementValidator#MAX_ABS_VALUE}: a
+   * larger value would make the sketch throw when the window fires), and not negative when the
+   * metric is a duration.
+   */
   static boolean accepts(String metric, double value) {
-    return Double.isFinite(value) && (value >= 0 || !metric.endsWith("_ms"));
+    return Double.isFinite(value)
+        && Math.abs(value) <= MeasurementValidator.MAX_ABS_VALUE
+        && (value >= 0 || !metric.endsWith("_ms"));
   }
 
   private void reject(String name) {

@@ -267,8 +267,33 @@ class DedupeTest {
       assertThat(Dedupe.isCanonicalUuid(id)).as(id).isFalse();
       java.util.UUID hashed =
           java.util.UUID.nameUUIDFromBytes(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      // its MD5 name-based UUID, with the variant bits 111 that no RFC 4122 UUID has
       assertThat(Dedupe.eventIdOf(measurement(id, 1)))
-          .isEqualTo(Tuple2.of(hashed.getMostSignificantBits(), hashed.getLeastSignificantBits()));
+          .isEqualTo(
+              Tuple2.of(
+                  hashed.getMostSignificantBits(),
+                  hashed.getLeastSignificantBits() | 0xE000_0000_0000_0000L));
+    }
+  }
+
+  @Test
+  void anIdAndTheNameBasedUuidOfItAreTwoEvents() throws Exception {
+    String plain = "run-7";
+    String sameNameUuid =
+        java.util
+            .UUID
+            .nameUUIDFromBytes(plain.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            .toString();
+    assertThat(Dedupe.isCanonicalUuid(sameNameUuid)).isTrue();
+    CapturedMetrics metrics = new CapturedMetrics();
+    try (var h = harness(metrics)) {
+      h.open();
+      h.processElement(measurement(plain, 1), 1);
+      h.processElement(measurement(sameNameUuid, 2), 2);
+      h.processElement(measurement(plain, 1), 3); // and each is still deduped against itself
+      h.processElement(measurement(sameNameUuid, 2), 4);
+      assertThat(unique(h)).extracting(Measurement::eventId).containsExactly(plain, sameNameUuid);
+      assertThat(metrics.count("duplicates")).isEqualTo(2);
     }
   }
 

@@ -120,6 +120,37 @@ class ThresholdsTest {
     assertThat(thresholds.isHardBreach(oneLost)).isEqualTo(1.0 > config.packetLossPct());
   }
 
+  @Test
+  void aProbesErrorMessageIsQuotedShortAndWithoutControlCharacters() {
+    String toolOutput = "line one\u0000\nline two\t" + "x".repeat(1_000_000);
+    Measurement m =
+        new Measurement(
+            1,
+            "tcp-8",
+            "p",
+            "web",
+            "tcp",
+            1,
+            T0,
+            false,
+            new net.qoe.kafka.message.MeasurementError("io", toolOutput),
+            null,
+            null,
+            null,
+            Map.of());
+
+    String sentence = thresholds.hardBreach(m);
+
+    assertThat(sentence).startsWith("tcp run failed (io: line one  line two x").endsWith("…)");
+    assertThat(sentence).hasSizeLessThan(Thresholds.MAX_QUOTED_CHARS + 40);
+    assertThat(sentence.chars()).noneMatch(Character::isISOControl);
+    // a character beyond the BMP cut in half at the limit is not left as half a character
+    String clefs = "\uD834\uDD1E".repeat(Thresholds.MAX_QUOTED_CHARS);
+    assertThat(Thresholds.quoted("a" + clefs)).doesNotContain("\uD834…").endsWith(" …");
+    assertThat(Thresholds.quoted(clefs)).endsWith("\uDD1E…");
+    assertThat(Thresholds.quoted(null)).isEmpty();
+  }
+
   private static Measurement http(int i, double totalMs) {
     return new Measurement(
         1,

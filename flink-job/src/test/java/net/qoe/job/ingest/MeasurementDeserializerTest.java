@@ -3,15 +3,14 @@ package net.qoe.job.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import net.qoe.job.testing.Ingest;
 import net.qoe.kafka.message.DeadLetter;
 import net.qoe.kafka.message.Measurement;
 import net.qoe.kafka.serde.MessageSerde;
-import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
@@ -138,20 +137,6 @@ class MeasurementDeserializerTest {
             value,
             new RecordHeaders(),
             Optional.empty());
-    List<IngestResult> out = new ArrayList<>();
-    new MeasurementDeserializer()
-        .deserialize(
-            record,
-            new Collector<>() {
-              @Override
-              public void collect(IngestResult r) {
-                out.add(r);
-              }
-
-              @Override
-              public void close() {}
-            });
-    assertThat(out).hasSize(1);
-    return out.get(0);
+    return Ingest.of(record);
   }
 }

@@ -10,6 +10,7 @@ import java.util.Optional;
 import net.qoe.job.testing.CapturedMetrics;
 import net.qoe.kafka.message.DeadLetter;
 import net.qoe.kafka.message.Measurement;
+import net.qoe.kafka.message.MeasurementError;
 import net.qoe.kafka.serde.MessageSerde;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -178,6 +179,140 @@ class MeasurementValidatorTest {
                 assertThat(v.detail()).startsWith(name + " is blank");
               });
     }
+  }
+
+  @Test
+  void valuesBeyondWhatTheWindowsCanHoldAreAbsurd() {
+    // finite, and not a duration: a sketch would throw on it when its window fires
+    assertThat(check(withMetric("bytes", Double.MAX_VALUE)))
+        .hasValueSatisfying(
+            v -> {
+              assertThat(v.reason()).isEqualTo("absurd-value");
+              assertThat(v.detail()).startsWith("metrics.bytes = 1.7976931348623157E308");
+            });
+    assertThat(check(withMetric("cert_days_left", -1e21)))
+        .hasValueSatisfying(v -> assertThat(v.reason()).isEqualTo("absurd-value"));
+    // a 64-bit counter's worth is fine
+    assertThat(check(withMetric("bytes", 1.8e19))).isEmpty();
+    assertThat(check(withMetric("cert_days_left", -3))).isEmpty();
+  }
+
+  @Test
+  void idsWithControlCharactersOrBeyondTheirLengthAreRejected() {
+    String[] fields = {"event_id", "probe_id", "target", "test"};
+    for (int field = 0; field < 4; field++) {
+      for (String bad :
+          List.of(
+              "a\u0000b",
+              "a\nb",
+              "a\u007fb",
+              "a\uDC00b",
+              "x"
+                  .repeat(
+                      (field == 2
+                              ? MeasurementValidator.MAX_TARGET_LENGTH
+                              : MeasurementValidator.MAX_ID_LENGTH)
+                          + 1))) {
+        String[] ids = {"ev-1", "probe-1", "web", "http"};
+        ids[field] = bad;
+        Measurement m =
+            new Measurement(
+                1, ids[0], ids[1], ids[2], ids[3], 1, NOW, true, null, null, null, null, Map.of());
+        String name = fields[field];
+        assertThat(check(m))
+            .as("%s = %s", name, bad)
+            .hasValueSatisfying(
+                v -> {
+                  assertThat(v.reason()).isEqualTo("bad-id");
+                  assertThat(v.detail()).startsWith(name);
+                });
+      }
+    }
+    // at the limit, and with characters beyond the BMP, an id is fine
+    Measurement atLimit =
+        new Measurement(
+            1,
+            "ev-1",
+            "p".repeat(MeasurementValidator.MAX_ID_LENGTH),
+            "\uD834\uDD1E".repeat(MeasurementValidator.MAX_TARGET_LENGTH / 2),
+            "http",
+            1,
+            NOW,
+            true,
+            null,
+            null,
+            null,
+            null,
+            Map.of());
+    assertThat(check(atLimit)).isEmpty();
+  }
+
+  @Test
+  void aProbeIdFollowsTheRecordKeysRules() {
+    for (String bad : List.of("probe|1", "probe 1", "probe\t1")) {
+      Measurement m =
+          new Measurement(
+              1, "ev-1", bad, "web", "http", 1, NOW, true, null, null, null, null, Map.of());
+      assertThat(check(m))
+          .as(bad)
+          .hasValueSatisfying(
+              v -> {
+                assertThat(v.reason()).isEqualTo("bad-id");
+                assertThat(v.detail()).contains("probe_id");
+              });
+    }
+    // a target may hold both: it is not part of the key's separator
+    Measurement target =
+        new Measurement(
+            1, "ev-1", "probe-1", "a|b c", "http", 1, NOW, true, null, null, null, null, Map.of());
+    assertThat(check(target)).isEmpty();
+  }
+
+  @Test
+  void metricNamesAndErrorStagesAreCheckedLikeIds() {
+    assertThat(check(withMetric("total\u0000_ms", 1)))
+        .hasValueSatisfying(v -> assertThat(v.reason()).isEqualTo("bad-metric-name"));
+    assertThat(check(withMetric("m".repeat(MeasurementValidator.MAX_NAME_LENGTH + 1), 1)))
+        .hasValueSatisfying(v -> assertThat(v.reason()).isEqualTo("bad-metric-name"));
+    Measurement stage =
+        new Measurement(
+            1,
+            "ev-1",
+            "probe-1",
+            "web",
+            "http",
+            1,
+            NOW,
+            false,
+            new MeasurementError("time\u0000out", "no reply\u0000 at all"),
+            null,
+            null,
+            null,
+            Map.of());
+    assertThat(check(stage))
+        .hasValueSatisfying(
+            v -> {
+              assertThat(v.reason()).isEqualTo("bad-text");
+              assertThat(v.detail()).startsWith("error.stage has the control character U+0000");
+            });
+    // the message is free text (a tool's output, newlines and all): it is quoted with care where
+    // it is used, never a reason to reject the run
+    Measurement message =
+        new Measurement(
+            1,
+            "ev-1",
+            "probe-1",
+            "web",
+            "http",
+            1,
+            NOW,
+            false,
+            new MeasurementError("timeout", "no reply\u0000\nat all"),
+            null,
+            null,
+            null,
+            Map.of());
+    assertThat(check(message)).isEmpty();
   }
 
   @Test

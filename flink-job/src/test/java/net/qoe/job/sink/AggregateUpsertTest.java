@@ -16,6 +16,7 @@ import net.qoe.job.baseline.ScoredWindow;
 import net.qoe.job.config.JobConfig;
 import net.qoe.job.diagnosis.DiagnosedWindow;
 import net.qoe.job.diagnosis.Diagnosis;
+import net.qoe.job.ingest.MeasurementValidator;
 import net.qoe.job.window.SeriesAccumulator;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.kafka.message.Measurement;
@@ -330,6 +331,78 @@ class AggregateUpsertTest {
     w = w.withTargetSide(anomalous ? 3 : 0, 4);
     return w.withProbeSide(anomalous ? DiagnosedWindow.SCOPE_TARGET : null, anomalous ? 1 : 0, 2)
         .withReason(w.reason() + (anomalous ? "; target side: 3 of 4 probes degraded" : ""));
+  }
+
+  /**
+   * Ids, metric names and error stages at the validator's limits, in 4-byte UTF-8, with quotes and
+   * backslashes: everything ingest lets through can be written; a NUL (which PostgreSQL refuses in
+   * text and jsonb) or an unpaired surrogate never gets that far.
+   */
+  @Test
+  void everySeriesThatPassesIngestCanBeWrittenAndNoOtherGetsThere() throws SQLException {
+    String clef = "\uD834\uDD1E"; // U+1D11E, 4 bytes in UTF-8
+    String longProbe = clef.repeat(MeasurementValidator.MAX_ID_LENGTH / 2);
+    String longTarget = "t'\\\"" + clef.repeat(MeasurementValidator.MAX_TARGET_LENGTH / 2 - 2);
+    String longTest = clef.repeat(MeasurementValidator.MAX_ID_LENGTH / 2);
+    String longMetric = "m" + "\u00e9".repeat(MeasurementValidator.MAX_NAME_LENGTH - 1);
+    String longStage = clef.repeat(MeasurementValidator.MAX_NAME_LENGTH / 2);
+    assertThat(longTarget).hasSize(MeasurementValidator.MAX_TARGET_LENGTH);
+
+    Measurement valid =
+        measurement(longProbe, longTarget, longTest, longMetric, longStage, "e-valid");
+    assertThat(MeasurementValidator.validate(valid, START + 2000)).isEmpty();
+    SeriesAccumulator acc = new SeriesAccumulator();
+    acc.add(valid);
+    upsert(acc.toAggregate(START, START + 60_000));
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT a.probe_id, a.target, a.test, m.metric, a.errors_by_stage"
+                    + " FROM agg_1m a JOIN agg_1m_metric m USING (probe_id, target, test,"
+                    + " window_start)")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo(longProbe);
+      assertThat(rs.getString(2)).isEqualTo(longTarget);
+      assertThat(rs.getString(3)).isEqualTo(longTest);
+      assertThat(rs.getString(4)).isEqualTo(longMetric);
+      assertThat(rs.getString(5)).contains(longStage);
+    }
+
+    for (Measurement bad :
+        List.of(
+            measurement("probe\u0000-1", "web", "http", "total_ms", null, "e1"),
+            measurement("probe-1", "web\u0000", "http", "total_ms", null, "e2"),
+            measurement("probe-1", "web", "ht\u0000tp", "total_ms", null, "e3"),
+            measurement("probe-1", "web", "http", "total\u0000_ms", null, "e4"),
+            measurement("probe-1", "web", "http", "total_ms", "time\u0000out", "e5"),
+            measurement("probe-1", "web\uD834", "http", "total_ms", null, "e6"),
+            measurement(longProbe + "x", "web", "http", "total_ms", null, "e7"),
+            measurement("probe-1", longTarget + "x", "http", "total_ms", null, "e8"),
+            measurement("probe-1", "web", "http", longMetric + "x", null, "e9"))) {
+      assertThat(MeasurementValidator.validate(bad, START + 2000))
+          .as("%s", bad)
+          .hasValueSatisfying(
+              v -> assertThat(v.reason()).isIn("bad-id", "bad-text", "bad-metric-name"));
+    }
+  }
+
+  private static Measurement measurement(
+      String probe, String target, String test, String metric, String stage, String eventId) {
+    return new Measurement(
+        1,
+        eventId,
+        probe,
+        target,
+        test,
+        1,
+        START + 1000,
+        stage == null,
+        stage == null ? null : new MeasurementError(stage, "no reply"),
+        null,
+        null,
+        null,
+        Map.of(metric, 12.0));
   }
 
   private static void upsertBaseline(DiagnosedWindow w) throws SQLException {

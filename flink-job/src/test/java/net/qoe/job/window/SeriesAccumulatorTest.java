@@ -166,14 +166,23 @@ class SeriesAccumulatorTest {
     metrics.put("status", null);
     metrics.put("cert_days_left", -3.0); // an expired certificate: negative, and kept
     metrics.put("dns_ms", 0.0); // zero is a valid duration
+    metrics.put("throughput_mbps", Double.MAX_VALUE); // finite, but beyond what a sketch holds
+    metrics.put("reordered", -Double.MAX_VALUE);
     SeriesAccumulator acc = new SeriesAccumulator();
     acc.add(withMetrics(0, metrics));
     acc.add(udp(1, 5.0, -2.0, 7.0)); // a negative RTT is dropped like a loss: 7 pairs with 5
 
     assertThat(acc.rejectedByMetric())
         .containsExactlyInAnyOrderEntriesOf(
-            Map.of("total_ms", 1L, "ttfb_ms", 1L, "bytes", 1L, "status", 1L, "rtt_ms", 1L));
-    assertThat(acc.rejectedValues()).isEqualTo(5);
+            Map.of(
+                "total_ms", 1L,
+                "ttfb_ms", 1L,
+                "bytes", 1L,
+                "status", 1L,
+                "rtt_ms", 1L,
+                "throughput_mbps", 1L,
+                "reordered", 1L));
+    assertThat(acc.rejectedValues()).isEqualTo(7);
     SeriesAggregate a = acc.toAggregate(0, 0);
     assertThat(a.metrics())
         .containsOnlyKeys("cert_days_left", "dns_ms", "rtt_ms", "ipdv_ms", "rtt_stddev_ms");

@@ -21,10 +21,12 @@ import net.qoe.kafka.message.MeasurementError;
  * most once, with its natural JSON type (strings as strings, integers as integers that fit, {@code
  * ok} as a boolean, numbers or {@code null} in {@code rtt_ms} and {@code metrics}); unknown fields,
  * including nested objects and arrays, are skipped. For anything else (bad JSON, a missing or null
- * required field, another schema version, a duplicate field, a value Jackson would coerce such as a
- * number given as a string, trailing content) it gives up and returns {@code null}, and the caller
- * decodes through the tree, which yields the same result or the same precise error as before. So
- * the fast path never decides an error itself and cannot change what a bad record is rejected for.
+ * required field, another schema version, a duplicate field, a value of another JSON type such as a
+ * number given as a string or a float for an integer, trailing content) it gives up and returns
+ * {@code null}, and the caller decodes through the tree, which decides: the same result, or the
+ * precise error (most of these are errors there too; an integral float such as {@code 2.0} for an
+ * integer is taken). So the fast path never decides an error itself and cannot change what a bad
+ * record is rejected for.
  */
 final class MeasurementCodec {
 

@@ -219,6 +219,61 @@ class MeasurementDecodeDifferentialTest {
     c.add("{" + ok + ",\"x\":" + "[".repeat(999) + "]".repeat(999) + "}");
     c.add("{" + ok + ",\"rtt_ms\":[" + "1".repeat(1200) + "]}");
     c.add("{" + ok + ",\"rtt_ms\":[0." + "1".repeat(1200) + "]}");
+    for (String[] contract : contractCases()) {
+      c.add(contract[0]);
+    }
+    return c;
+  }
+
+  /**
+   * Inputs with the outcome the contract (the JSON Schema) gives them, as {document, reason}, the
+   * reason {@code null} for a document that decodes. Agreeing with each other is not enough: both
+   * paths once agreed on reading {@code "tier":2.9} as 2, and on ignoring a second object.
+   */
+  static List<String[]> contractCases() {
+    String ok =
+        "\"schema\":1,\"event_id\":\"e\",\"probe_id\":\"p\",\"target\":\"t\",\"test\":\"udp\","
+            + "\"tier\":1,\"ts_ms\":1767225600000,\"ok\":true";
+    String malformed = "malformed-json";
+    String unknown = "unknown-schema";
+    String missing = "missing-field";
+    String wrong = "wrong-type";
+    List<String[]> c = new ArrayList<>();
+    // Content after the object (trailing whitespace is fine).
+    c.add(new String[] {"{" + ok + "}{" + ok.replace("\"e\"", "\"e2\"") + "}", malformed});
+    c.add(new String[] {"{" + ok + "} {" + ok + "}", malformed});
+    c.add(new String[] {"{" + ok + "} x", malformed});
+    c.add(new String[] {"{" + ok + "}{}", malformed});
+    c.add(new String[] {"{" + ok + "}]", malformed});
+    c.add(new String[] {"{" + ok + "} 1", malformed});
+    c.add(new String[] {"{" + ok + "} \n\t\r", null});
+    // The schema version: const 1; absent or null is a missing field, anything else unknown.
+    for (String v : List.of("1.5", "\"1\"", "\"one\"", "true", "4294967297", "[1]", "{}", "2")) {
+      c.add(new String[] {"{" + ok.replace("\"schema\":1", "\"schema\":" + v) + "}", unknown});
+    }
+    c.add(new String[] {"{" + ok.replace("\"schema\":1", "\"schema\":null") + "}", missing});
+    c.add(new String[] {"{" + ok.replace("\"schema\":1,", "") + "}", missing});
+    c.add(new String[] {"{" + ok.replace("\"schema\":1", "\"schema\":1.0") + "}", null});
+    // Values of another JSON type than the schema's: rejected, not coerced.
+    c.add(new String[] {"{" + ok + ",\"rtt_ms\":[\"\"],\"sent\":1}", wrong});
+    c.add(new String[] {"{" + ok + ",\"rtt_ms\":[\"1.5\"]}", wrong});
+    c.add(new String[] {"{" + ok.replace("\"tier\":1", "\"tier\":2.9") + "}", wrong});
+    c.add(new String[] {"{" + ok.replace("\"tier\":1", "\"tier\":\"2\"") + "}", wrong});
+    c.add(new String[] {"{" + ok.replace("\"ok\":true", "\"ok\":\"false\"") + "}", wrong});
+    c.add(new String[] {"{" + ok.replace("\"ok\":true", "\"ok\":1") + "}", wrong});
+    c.add(new String[] {"{" + ok.replace("\"p\"", "5") + "}", wrong});
+    c.add(new String[] {"{" + ok.replace("1767225600000", "1767225600000.5") + "}", wrong});
+    c.add(new String[] {"{" + ok + ",\"sent\":\"\"}", wrong});
+    c.add(new String[] {"{" + ok + ",\"sent\":\"10\"}", wrong});
+    c.add(new String[] {"{" + ok + ",\"metrics\":{\"a\":\"1.5\"}}", wrong});
+    c.add(new String[] {"{" + ok + ",\"error\":{\"stage\":5}}", wrong});
+    // Integers as JSON Schema reads them: no fractional part, whatever the notation.
+    c.add(new String[] {"{" + ok.replace("\"tier\":1", "\"tier\":2.0") + "}", null});
+    c.add(new String[] {"{" + ok.replace("1767225600000", "1.7672256E12") + "}", null});
+    c.add(new String[] {"{" + ok + ",\"sent\":10.0,\"received\":9}", null});
+    // Unchanged: NaN/Infinity as Jackson writes them, nulls for optional fields.
+    c.add(new String[] {"{" + ok + ",\"rtt_ms\":[\"NaN\",null,\"-Infinity\"]}", null});
+    c.add(new String[] {"{" + ok + ",\"sent\":null,\"received\":null,\"error\":null}", null});
     return c;
   }
 
@@ -307,6 +362,13 @@ class MeasurementDecodeDifferentialTest {
     "{\"x\":null}",
     "[null]",
     "\"\\u0000\"",
+    "2.9",
+    "2.0",
+    "\"false\"",
+    "\"2\"",
+    "4294967297",
+    "1.7672256E12",
+    "[\"\"]",
   };
 
   private static final String[] FIELDS = {
@@ -596,6 +658,19 @@ class MeasurementDecodeDifferentialTest {
     }
     assertThat(stats.get("accepted")).isGreaterThan(30);
     assertThat(stats.get("rejected")).isGreaterThan(50);
+  }
+
+  @Test
+  void contractCasesGetTheContractsOutcomeOnBothPaths() {
+    for (String[] c : contractCases()) {
+      byte[] bytes = c[0].getBytes(StandardCharsets.UTF_8);
+      check(bytes);
+      Outcome viaTree = Outcome.of(SERDE::decodeViaTree, bytes);
+      assertThat(viaTree.reason()).as("reason for %s (%s)", c[0], viaTree).isEqualTo(c[1]);
+      if (c[1] == null) {
+        assertThat(viaTree.value()).as(c[0]).isNotNull();
+      }
+    }
   }
 
   @Test

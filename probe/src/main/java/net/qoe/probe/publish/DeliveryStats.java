@@ -15,6 +15,14 @@ public interface DeliveryStats {
   /** Measurements lost: dropped from a full spool, or undeliverable without one. */
   long dropped();
 
+  /**
+   * Measurements Kafka would never take (larger than the producer's max.request.size, or invalid):
+   * refused or dropped at once, never retried.
+   */
+  default long rejected() {
+    return 0;
+  }
+
   /** Measurements waiting in the spool. */
   long spoolEntries();
 

@@ -3,21 +3,25 @@ package net.qoe.probe.publish;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import net.qoe.kafka.message.Measurement;
-import net.qoe.kafka.serde.KafkaJsonSerializer;
-import net.qoe.kafka.serde.MessageSerde;
 import net.qoe.probe.config.KafkaSettings;
 import net.qoe.probe.publish.DiskSpool.Spooled;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * older one of the same series waits in the spool would overtake it. Delivery is at least once (a
  * batch acknowledged but not yet committed when the probe dies is sent again); consumers dedupe by
  * {@code event_id}.
+ *
+ * <p>A measurement Kafka will never take (larger than the producer's {@code max.request.size}, or
+ * refused as invalid) is dropped, counted in {@link #rejected()} and logged with its event id, so
+ * that it cannot hold up everything spooled after it.
  */
 public final class SpooledKafkaSink implements MeasurementSink, DeliveryStats {
 
@@ -42,24 +50,41 @@ public final class SpooledKafkaSink implements MeasurementSink, DeliveryStats {
   private static final Duration DRAIN_AT_CLOSE = Duration.ofSeconds(5);
   private static final Duration PRODUCER_CLOSE = Duration.ofSeconds(2);
 
+  /**
+   * Room left in {@code max.request.size} for what Kafka adds to a record's value: the key ({@code
+   * probe_id|target}), the record and batch headers. A measurement larger than the rest is refused
+   * by the spool.
+   */
+  static final int RECORD_OVERHEAD_BYTES = 4096;
+
   private final DiskSpool spool;
   private final String topic;
-  private final Producer<String, Measurement> producer;
+  private final String servers;
+  private final Properties producerProps;
   private final Thread replayer;
   private final PublishLatency latency = new PublishLatency();
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong failedAttempts = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
   private final AtomicBoolean failing = new AtomicBoolean();
+  // Created by the replayer (a broker name that does not resolve yet fails it); closed by close().
+  private Producer<String, Measurement> producer; // guarded by this
+  private int producerFailures; // replayer thread only
   private volatile boolean closing;
 
+  /**
+   * Never contacts Kafka here: the replayer creates the producer, and retries that (1 s, doubling,
+   * at most 30 s apart) while it fails, so a probe whose broker is not resolvable yet starts and
+   * spools.
+   */
   public SpooledKafkaSink(KafkaSettings settings, String clientId, DiskSpool spool) {
     this.spool = spool;
     this.topic = settings.topic();
-    this.producer =
-        new KafkaProducer<>(
-            KafkaMeasurementSink.producerProperties(settings, clientId),
-            new StringSerializer(),
-            new KafkaJsonSerializer<>(MessageSerde.MEASUREMENT));
+    this.servers = settings.bootstrapServers();
+    this.producerProps = KafkaMeasurementSink.producerProperties(settings, clientId);
+    spool.refuseEntriesOver(
+        KafkaMeasurementSink.MAX_REQUEST_BYTES - RECORD_OVERHEAD_BYTES,
+        "the Kafka producer's max.request.size is " + KafkaMeasurementSink.MAX_REQUEST_BYTES);
     this.replayer = new Thread(this::replay, "probe-spool-replayer");
     replayer.setDaemon(true);
     replayer.start();
@@ -74,18 +99,23 @@ public final class SpooledKafkaSink implements MeasurementSink, DeliveryStats {
   private void replay() {
     while (!closing) {
       try {
+        Producer<String, Measurement> p = producer();
+        if (p == null) {
+          continue; // producer() waited before the next attempt
+        }
         if (!spool.awaitEntries(200, TimeUnit.MILLISECONDS)) {
           continue;
         }
-        if (!sendBatch()) {
-          backoff();
+        if (!sendBatch(p)) {
+          backoff(RETRY_BACKOFF);
         }
       } catch (InterruptedException e) {
         return;
-      } catch (RuntimeException e) {
-        LOG.warn("spool replay failed; retrying", e);
+      } catch (RuntimeException | Error e) {
+        // An Error too: a dead replayer would end delivery without a word, the spool filling up.
+        LOG.error("spool replay failed; retrying", e);
         try {
-          backoff();
+          backoff(RETRY_BACKOFF);
         } catch (InterruptedException ie) {
           return;
         }
@@ -93,12 +123,63 @@ public final class SpooledKafkaSink implements MeasurementSink, DeliveryStats {
     }
   }
 
-  /** Sends the oldest entries in order; commits the acknowledged prefix. False on a failure. */
-  private boolean sendBatch() throws InterruptedException {
-    List<Spooled> batch = spool.peek(BATCH);
+  /** The producer; creates it when there is none yet. Null (after a wait) when that failed. */
+  private Producer<String, Measurement> producer() throws InterruptedException {
+    synchronized (this) {
+      if (producer != null) {
+        return producer;
+      }
+    }
+    Producer<String, Measurement> created;
+    try {
+      created = ProducerStart.create(producerProps);
+    } catch (KafkaException e) {
+      producerFailures++;
+      failedAttempts.incrementAndGet();
+      Duration wait = ProducerStart.backoff(producerFailures);
+      if (failing.compareAndSet(false, true) || producerFailures == 1) {
+        LOG.warn(
+            "kafka: cannot create the producer for {} ({}); spooling to disk, retrying every {} s"
+                + " at most",
+            servers,
+            ProducerStart.reason(e),
+            ProducerStart.MAX_RETRY.toSeconds());
+      } else {
+        LOG.debug("kafka: producer attempt {} failed: {}", producerFailures, e.toString());
+      }
+      backoff(wait);
+      return null;
+    }
+    synchronized (this) {
+      if (closing) {
+        created.close(Duration.ZERO);
+        return null;
+      }
+      producer = created;
+    }
+    if (producerFailures > 0) {
+      LOG.info(
+          "kafka: producer for {} created after {} failed attempts", servers, producerFailures);
+      producerFailures = 0;
+    }
+    return created;
+  }
+
+  /**
+   * Sends the oldest entries in order; commits the prefix that is settled: acknowledged, or refused
+   * by Kafka for good (dropped, counted). False on a failure to be retried.
+   */
+  private boolean sendBatch(Producer<String, Measurement> producer) throws InterruptedException {
+    // After a failure, one record at a time until one goes through: a record Kafka refuses can
+    // fail the records batched with it, and alone it is told apart from them.
+    List<Spooled> batch = spool.peek(failing.get() ? 1 : BATCH);
+    if (batch.isEmpty()) {
+      // Entries counted but none readable: peek has written them off; wait rather than spin.
+      return false;
+    }
     List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
     long start = System.nanoTime();
-    Exception error = null;
+    Throwable error = null;
     AtomicBoolean batchFailed = new AtomicBoolean();
     for (Spooled s : batch) {
       if (s.measurement() == null) {
@@ -107,7 +188,8 @@ public final class SpooledKafkaSink implements MeasurementSink, DeliveryStats {
       }
       // Once one record failed, send nothing after it: a later record of the same series must not
       // reach the topic before the failed one is sent again. A metadata timeout comes back as an
-      // already failed future, hence the flag set by the callback.
+      // already failed future, hence the flag set by the callback. A record refused for good is
+      // never sent again, so what follows it may go.
       if (batchFailed.get()) {
         break;
       }
@@ -116,33 +198,46 @@ public final class SpooledKafkaSink implements MeasurementSink, DeliveryStats {
             producer.send(
                 new ProducerRecord<>(topic, s.measurement().kafkaKey(), s.measurement()),
                 (metadata, e) -> {
-                  if (e != null) {
+                  if (e != null && !refusedForGood(e)) {
                     batchFailed.set(true);
                   }
                 }));
       } catch (RuntimeException e) {
+        if (refusedForGood(e)) {
+          futures.add(CompletableFuture.failedFuture(e)); // serialization
+          continue;
+        }
         error = e; // producer closed
         break;
       }
     }
+    int settled = 0;
     int acked = 0;
-    for (Future<RecordMetadata> f : futures) {
+    for (int i = 0; i < futures.size(); i++) {
+      Future<RecordMetadata> f = futures.get(i);
       if (f != null) {
         try {
           f.get();
+          acked++;
         } catch (ExecutionException e) {
-          error = error == null ? (Exception) e.getCause() : error;
-          break;
+          Throwable cause = e.getCause();
+          if (!refusedForGood(cause)) {
+            error = error == null ? cause : error;
+            break;
+          }
+          reject(batch.get(i), cause);
         }
       }
-      acked++;
+      settled++;
     }
-    if (acked > 0) {
-      spool.commit(batch.get(acked - 1).next());
+    if (settled > 0) {
+      spool.commit(batch.get(settled - 1).next());
       delivered.addAndGet(acked);
-      latency.record((System.nanoTime() - start) / 1e6, acked);
+      if (acked > 0) {
+        latency.record((System.nanoTime() - start) / 1e6, acked);
+      }
     }
-    if (error != null || acked < batch.size()) {
+    if (error != null || settled < batch.size()) {
       failedAttempts.incrementAndGet();
       if (failing.compareAndSet(false, true)) {
         LOG.warn(
@@ -158,8 +253,31 @@ public final class SpooledKafkaSink implements MeasurementSink, DeliveryStats {
     return true;
   }
 
-  private void backoff() throws InterruptedException {
-    long until = System.nanoTime() + RETRY_BACKOFF.toNanos();
+  /**
+   * Errors that sending the same record again cannot fix (it is too large, or invalid): the record
+   * is dropped rather than retried ahead of everything spooled after it forever.
+   */
+  static boolean refusedForGood(Throwable e) {
+    return e instanceof RecordTooLargeException
+        || e instanceof RecordBatchTooLargeException
+        || e instanceof InvalidRecordException
+        || e instanceof InvalidTimestampException
+        || e instanceof SerializationException;
+  }
+
+  private void reject(Spooled s, Throwable why) {
+    long n = rejected.incrementAndGet();
+    LOG.warn(
+        "kafka: measurement {} ({} bytes) refused by Kafka for good ({}); dropped from the spool"
+            + " ({} refused so far)",
+        s.measurement().eventId(),
+        s.bytes(),
+        why.toString(),
+        n);
+  }
+
+  private void backoff(Duration wait) throws InterruptedException {
+    long until = System.nanoTime() + wait.toNanos();
     while (!closing && System.nanoTime() < until) {
       TimeUnit.MILLISECONDS.sleep(50);
     }
@@ -197,6 +315,15 @@ public final class SpooledKafkaSink implements MeasurementSink, DeliveryStats {
   @Override
   public long dropped() {
     return spool.dropped();
+  }
+
+  /**
+   * Measurements Kafka would never take: refused by the spool for their size, or refused by Kafka
+   * when sent (too large, invalid), then dropped.
+   */
+  @Override
+  public long rejected() {
+    return rejected.get() + spool.refused();
   }
 
   @Override
@@ -239,8 +366,14 @@ public final class SpooledKafkaSink implements MeasurementSink, DeliveryStats {
         break;
       }
     }
-    closing = true;
-    producer.close(PRODUCER_CLOSE);
+    Producer<String, Measurement> p;
+    synchronized (this) {
+      closing = true;
+      p = producer;
+    }
+    if (p != null) {
+      p.close(PRODUCER_CLOSE);
+    }
     try {
       replayer.join(PRODUCER_CLOSE.toMillis() + 1000);
     } catch (InterruptedException e) {

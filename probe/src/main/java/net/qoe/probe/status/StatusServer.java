@@ -193,6 +193,13 @@ public final class StatusServer implements AutoCloseable {
         stats.dropped() + (delivery == null ? 0 : delivery.dropped()));
     gauge(
         out,
+        "qoe_probe_measurements_rejected_total",
+        "counter",
+        "Measurements Kafka would never take (over max.request.size, invalid): dropped, logged.",
+        probe,
+        delivery == null ? 0 : delivery.rejected());
+    gauge(
+        out,
         "qoe_probe_spool_entries",
         "gauge",
         "Measurements waiting in the disk spool.",

@@ -79,7 +79,9 @@ class StatusServerTest {
           .containsPattern(
               "qoe_probe_tests_failed_total\\{probe_id=\"probe-status\",test=\"tcp\"} [1-9]")
           .contains("qoe_probe_publish_latency_ms_count{probe_id=\"probe-status\"}")
-          .contains("qoe_probe_spool_entries{probe_id=\"probe-status\"} 0");
+          .contains("qoe_probe_spool_entries{probe_id=\"probe-status\"} 0")
+          .contains("# TYPE qoe_probe_measurements_rejected_total counter")
+          .contains("qoe_probe_measurements_rejected_total{probe_id=\"probe-status\"} 0");
       assertThat(get(at, "/nothing").statusCode()).isEqualTo(404);
     }
   }

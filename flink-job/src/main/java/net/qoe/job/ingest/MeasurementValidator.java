@@ -52,38 +52,19 @@ public final class MeasurementValidator {
   private MeasurementValidator() {}
 
   public static Optional<Violation> validate(Measurement m, long nowMs) {
-    for (Map.Entry<String, String> id :
-        List.of(
-            Map.entry("event_id", nullToEmpty(m.eventId())),
-            Map.entry("probe_id", nullToEmpty(m.probeId())),
-            Map.entry("target", nullToEmpty(m.target())),
-            Map.entry("test", nullToEmpty(m.test())))) {
-      if (id.getValue().isBlank()) {
-        return violation("blank-id", "%s is blank ('%s')", id.getKey(), id.getValue());
-      }
-      Optional<Violation> bad =
-          checkText(
-              id.getKey(),
-              id.getValue(),
-              id.getKey().equals("target") ? MAX_TARGET_LENGTH : MAX_ID_LENGTH,
-              "bad-id");
+    // the common case in one pass per id; anything else is looked at closely, below
+    if (!(isPlainAscii(m.eventId(), MAX_ID_LENGTH, false)
+        && isPlainAscii(m.probeId(), MAX_ID_LENGTH, true)
+        && isPlainAscii(m.target(), MAX_TARGET_LENGTH, false)
+        && isPlainAscii(m.test(), MAX_ID_LENGTH, false))) {
+      Optional<Violation> bad = checkIds(m);
       if (bad.isPresent()) {
         return bad;
       }
     }
-    String probeId = m.probeId();
-    for (int i = 0; i < probeId.length(); i++) {
-      char c = probeId.charAt(i);
-      if (c == '|' || Character.isWhitespace(c)) {
-        return violation(
-            "bad-id",
-            "probe_id '%s' has %s at %d (it separates probe and target in the record key)",
-            probeId,
-            c == '|' ? "'|'" : "whitespace",
-            i);
-      }
-    }
-    if (m.error() != null && m.error().stage() != null) {
+    if (m.error() != null
+        && m.error().stage() != null
+        && !isPlainAscii(m.error().stage(), MAX_NAME_LENGTH, false)) {
       Optional<Violation> bad =
           checkText("error.stage", m.error().stage(), MAX_NAME_LENGTH, "bad-text");
       if (bad.isPresent()) {
@@ -106,10 +87,12 @@ public final class MeasurementValidator {
       return violation("ts-too-old", "ts_ms = %d is before 2000-01-01", m.tsMs());
     }
     for (Map.Entry<String, Double> e : m.metrics().entrySet()) {
-      Optional<Violation> badName =
-          checkText("metric name", e.getKey(), MAX_NAME_LENGTH, "bad-metric-name");
-      if (badName.isPresent()) {
-        return badName;
+      if (!isPlainAscii(e.getKey(), MAX_NAME_LENGTH, false)) {
+        Optional<Violation> badName =
+            checkText("metric name", e.getKey(), MAX_NAME_LENGTH, "bad-metric-name");
+        if (badName.isPresent()) {
+          return badName;
+        }
       }
       Double v = e.getValue();
       if (v == null) {
@@ -158,6 +141,71 @@ public final class MeasurementValidator {
           "rtt_ms has %d entries but sent = %d (one entry per packet, null when lost)",
           rtts.size(),
           sent);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Whether {@code s} is certainly a good id or name: not blank, at most {@code maxLength}
+   * characters, all printable ASCII (and for a probe id no '|' or space). False says only that
+   * {@link #checkIds} or {@link #checkText} must look closer: this runs for every record, and a
+   * check per character of what is nearly always plain ASCII is cheaper than the full rules.
+   */
+  private static boolean isPlainAscii(String s, int maxLength, boolean probeId) {
+    if (s == null) {
+      return false;
+    }
+    int n = s.length();
+    if (n > maxLength) {
+      return false;
+    }
+    boolean visible = false;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c > ' ' && c < 0x7f) {
+        if (probeId && c == '|') {
+          return false;
+        }
+        visible = true;
+      } else if (c != ' ' || probeId) {
+        return false;
+      }
+    }
+    return visible;
+  }
+
+  /** The full rules for the four ids: not blank, {@link #checkText}, and the probe id's own. */
+  private static Optional<Violation> checkIds(Measurement m) {
+    for (Map.Entry<String, String> id :
+        List.of(
+            Map.entry("event_id", nullToEmpty(m.eventId())),
+            Map.entry("probe_id", nullToEmpty(m.probeId())),
+            Map.entry("target", nullToEmpty(m.target())),
+            Map.entry("test", nullToEmpty(m.test())))) {
+      if (id.getValue().isBlank()) {
+        return violation("blank-id", "%s is blank ('%s')", id.getKey(), id.getValue());
+      }
+      Optional<Violation> bad =
+          checkText(
+              id.getKey(),
+              id.getValue(),
+              id.getKey().equals("target") ? MAX_TARGET_LENGTH : MAX_ID_LENGTH,
+              "bad-id");
+      if (bad.isPresent()) {
+        return bad;
+      }
+    }
+    String probeId = m.probeId();
+    for (int i = 0; i < probeId.length(); i++) {
+      char c = probeId.charAt(i);
+      if (c == '|' || Character.isWhitespace(c)) {
+        return violation(
+            "bad-id",
+            "probe_id '%s' has %s at %d (it separates probe and target in the record key)",
+            probeId,
+            c == '|' ? "'|'" : "whitespace",
+            i);
+      }
     }
     return Optional.empty();
   }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import net.qoe.job.ingest.MeasurementValidator;
 import net.qoe.job.window.MetricSummary;
 import net.qoe.job.window.SeriesAggregate;
 import net.qoe.job.window.Sketches;
@@ -245,15 +246,8 @@ public final class Thresholds {
     for (int i = 0; i < cut.length(); i++) {
       char c = cut.charAt(i);
       out.append(
-          Character.isISOControl(c) || Character.isSurrogate(c) && !paired(cut, i) ? ' ' : c);
+          Character.isISOControl(c) || MeasurementValidator.isUnpairedSurrogate(cut, i) ? ' ' : c);
     }
     return out.toString();
-  }
-
-  private static boolean paired(String s, int i) {
-    char c = s.charAt(i);
-    return Character.isHighSurrogate(c)
-        ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
-        : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
   }
 }

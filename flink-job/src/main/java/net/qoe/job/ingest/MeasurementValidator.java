@@ -230,17 +230,25 @@ public final class MeasurementValidator {
       if (Character.isISOControl(c)) {
         return violation(reason, "%s has the control character U+%04X at %d", field, (int) c, i);
       }
-      if (Character.isSurrogate(c)) {
-        boolean paired =
-            Character.isHighSurrogate(c)
-                ? i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))
-                : i > 0 && Character.isHighSurrogate(text.charAt(i - 1));
-        if (!paired) {
-          return violation(reason, "%s has an unpaired surrogate U+%04X at %d", field, (int) c, i);
-        }
+      if (isUnpairedSurrogate(text, i)) {
+        return violation(reason, "%s has an unpaired surrogate U+%04X at %d", field, (int) c, i);
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether the character at {@code i} is half of a character beyond the BMP without its other
+   * half: not text in any encoding (PostgreSQL and UTF-8 refuse it).
+   */
+  public static boolean isUnpairedSurrogate(String s, int i) {
+    char c = s.charAt(i);
+    if (!Character.isSurrogate(c)) {
+      return false;
+    }
+    return Character.isHighSurrogate(c)
+        ? i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))
+        : i == 0 || !Character.isHighSurrogate(s.charAt(i - 1));
   }
 
   /** Whether {@link #checkDuration} finds nothing wrong with {@code v}. */
